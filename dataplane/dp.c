@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_byteorder.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+
+#include <sluice/dp.h>
+
+void sl_dp_params_default(struct sl_dp_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->max_routes4 = 65536;
+	p->max_routes6 = 16384;
+	p->max_neighbours = 16384;
+	p->n_workers = 1;
+}
+
+int sl_dp_create(struct sl_dp *dp, const struct sl_dp_params *p, struct rte_mempool *pool)
+{
+	int rc;
+
+	memset(dp, 0, sizeof(*dp));
+	dp->params = *p;
+	dp->pool = pool;
+	sl_iface_table_init(&dp->ifs);
+	if (p->n_workers > 0) {
+		size_t sz = rte_rcu_qsbr_get_memsize(p->n_workers);
+		dp->qsv = rte_zmalloc("sl_qsv", sz, RTE_CACHE_LINE_SIZE);
+		if (dp->qsv == NULL)
+			return -ENOMEM;
+		rte_rcu_qsbr_init(dp->qsv, p->n_workers);
+	}
+	rc = sl_fib_create(&dp->fib, "slfib", p->max_routes4, p->max_routes6, dp->qsv);
+	if (rc < 0)
+		goto free_qsv;
+	rc = sl_neigh_create(&dp->neigh, "sl", p->max_neighbours);
+	if (rc < 0)
+		goto free_fib;
+	return 0;
+free_fib:
+	sl_fib_destroy(&dp->fib);
+free_qsv:
+	rte_free(dp->qsv);
+	return rc;
+}
+
+void sl_dp_destroy(struct sl_dp *dp)
+{
+	sl_neigh_destroy(&dp->neigh);
+	sl_fib_destroy(&dp->fib);
+	rte_free(dp->qsv);
+	dp->qsv = NULL;
+}
+
+/* Work in progress of one apply: a scratch interface table and a route batch. */
+struct plan {
+	struct sl_iface_table ifs;
+	struct sl_route_change *rc;
+	unsigned int *rc_line;
+	unsigned int n_rc, cap_rc;
+	struct sl_cmd_neigh *neigh;
+	bool *neigh_del;
+	unsigned int *neigh_line;
+	unsigned int n_neigh;
+};
+
+static int fail(char *err, size_t errlen, unsigned int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n = 0;
+
+	if (line)
+		n = snprintf(err, errlen, "line %u: ", line);
+	va_start(ap, fmt);
+	vsnprintf(err + (n > 0 && (size_t)n < errlen ? n : 0), errlen - (size_t)(n > 0 && (size_t)n < errlen ? n : 0), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int plan_route(struct plan *pl, const struct sl_route_change *c, unsigned int line)
+{
+	if (pl->n_rc == pl->cap_rc) {
+		unsigned int cap = pl->cap_rc ? pl->cap_rc * 2 : 64;
+		void *a = realloc(pl->rc, cap * sizeof(*pl->rc));
+		void *b = realloc(pl->rc_line, cap * sizeof(*pl->rc_line));
+		if (a)
+			pl->rc = a;
+		if (b)
+			pl->rc_line = b;
+		if (a == NULL || b == NULL)
+			return -ENOMEM;
+		pl->cap_rc = cap;
+	}
+	pl->rc[pl->n_rc] = *c;
+	pl->rc_line[pl->n_rc++] = line;
+	return 0;
+}
+
+/* A planned route add/del of this prefix, searched from the end. */
+static int plan_find(const struct plan *pl, const struct sl_prefix *p)
+{
+	for (unsigned int i = pl->n_rc; i-- > 0;)
+		if (pl->rc[i].prefix.len == p->len && sl_ip_equal(&pl->rc[i].prefix.addr, &p->addr))
+			return (int)i;
+	return -1;
+}
+
+static int iface_routes(struct plan *pl, const struct sl_iface *i, unsigned int line)
+{
+	for (unsigned int k = 0; k < i->n_addrs; k++) {
+		const struct sl_prefix *a = &i->addrs[k];
+		unsigned int max = a->addr.family == SL_AF_INET ? 32 : 128;
+		struct sl_route_change c = {.nh = {.family = a->addr.family, .iface = i->id,
+						    .neigh = SL_NEIGH_NONE}};
+		int rc;
+
+		c.prefix = *a;
+		sl_prefix_mask(&c.prefix);
+		if (a->len < max && plan_find(pl, &c.prefix) < 0) {
+			c.nh.type = SL_NH_CONNECTED;
+			c.origin = SL_ROUTE_CONNECTED;
+			if ((rc = plan_route(pl, &c, line)) < 0)
+				return rc;
+		}
+		c.prefix.addr = a->addr;
+		c.prefix.len = (uint8_t)max;
+		c.nh.type = SL_NH_LOCAL;
+		c.origin = SL_ROUTE_LOCAL;
+		if ((rc = plan_route(pl, &c, line)) < 0)
+			return rc;
+		if (a->addr.family == SL_AF_INET && a->len <= 30) {
+			uint32_t host = rte_be_to_cpu_32(a->addr.v4) | (0xffffffffu >> a->len);
+			c.prefix.addr.v4 = rte_cpu_to_be_32(host);
+			c.nh.type = SL_NH_BROADCAST;
+			if (plan_find(pl, &c.prefix) < 0 && (rc = plan_route(pl, &c, line)) < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* The interface whose connected subnet holds @p ip (longest), or NULL. */
+static const struct sl_iface *connected_iface(const struct sl_iface_table *t, const struct sl_ip *ip)
+{
+	const struct sl_iface *best = NULL;
+	int best_len = -1;
+
+	for (unsigned int i = 0; i < t->n_ifaces; i++)
+		for (unsigned int k = 0; k < t->ifaces[i].n_addrs; k++) {
+			const struct sl_prefix *a = &t->ifaces[i].addrs[k];
+			if (sl_prefix_contains(a, ip) && a->len > best_len) {
+				best = &t->ifaces[i];
+				best_len = a->len;
+			}
+		}
+	return best;
+}
+
+static bool ip_is_ll6(const struct sl_ip *ip)
+{
+	return ip->family == SL_AF_INET6 && ip->v6[0] == 0xfe && (ip->v6[1] & 0xc0) == 0x80;
+}
+
+static int plan_cmd(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, unsigned int line,
+	char *err, size_t errlen)
+{
+	char b1[64];
+	const struct sl_iface *dev = NULL;
+	int rc;
+
+	switch (c->type) {
+	case SL_CMD_NONE:
+		return 0;
+	case SL_CMD_INTERFACE: {
+		struct sl_iface *i;
+		if (dp->params.replay && !c->iface.has_mac)
+			return fail(err, errlen, line, "interface %s: 'mac' is required in replay mode",
+				c->iface.name);
+		rc = sl_iface_add(&pl->ifs, &c->iface, &i);
+		if (rc == -EEXIST)
+			return fail(err, errlen, line,
+				"interface %s: name, or device %s%s, already in use", c->iface.name,
+				c->iface.device, c->iface.vlan ? " with this vlan" : " untagged");
+		if (rc < 0)
+			return fail(err, errlen, line, "interface %s: %s", c->iface.name, strerror(-rc));
+		return iface_routes(pl, i, line) < 0 ? -ENOMEM : 0;
+	}
+	case SL_CMD_ROUTE_ADD: {
+		struct sl_route_change rc_ = {.prefix = c->route.prefix, .origin = SL_ROUTE_STATIC};
+		sl_prefix_fmt(&c->route.prefix, b1, sizeof(b1));
+		if (c->route.dev[0]) {
+			dev = sl_iface_by_name(&pl->ifs, c->route.dev);
+			if (dev == NULL)
+				return fail(err, errlen, line, "route add %s: no interface '%s'", b1,
+					c->route.dev);
+		} else if (c->route.has_via) {
+			dev = connected_iface(&pl->ifs, &c->route.via);
+			if (dev == NULL)
+				return fail(err, errlen, line,
+					"route add %s: gateway is on no connected subnet; name a dev", b1);
+		} else {
+			return fail(err, errlen, line, "route add %s: needs 'via' or 'dev'", b1);
+		}
+		rc_.nh.family = c->route.prefix.addr.family;
+		rc_.nh.iface = dev->id;
+		rc_.nh.neigh = SL_NEIGH_NONE;
+		if (c->route.has_via) {
+			if (c->route.via.family != c->route.prefix.addr.family)
+				return fail(err, errlen, line, "route add %s: gateway family differs", b1);
+			rc_.nh.type = SL_NH_GATEWAY;
+			rc_.nh.gw = c->route.via;
+		} else {
+			rc_.nh.type = SL_NH_CONNECTED;
+		}
+		return plan_route(pl, &rc_, line);
+	}
+	case SL_CMD_ROUTE_DEL: {
+		struct sl_route_change rc_ = {.del = true, .prefix = c->route.prefix};
+		enum sl_route_origin o = SL_ROUTE_STATIC;
+		int k = plan_find(pl, &c->route.prefix);
+		sl_prefix_fmt(&c->route.prefix, b1, sizeof(b1));
+		if (k >= 0 ? pl->rc[k].del : sl_fib_get(&dp->fib, &c->route.prefix, &o) == SL_NH_NONE)
+			return fail(err, errlen, line, "route del %s: no such route", b1);
+		if ((k >= 0 ? pl->rc[k].origin : o) != SL_ROUTE_STATIC &&
+			(k >= 0 ? pl->rc[k].origin : o) != SL_ROUTE_KERNEL)
+			return fail(err, errlen, line,
+				"route del %s: an interface address route; change the interface instead",
+				b1);
+		return plan_route(pl, &rc_, line);
+	}
+	case SL_CMD_NEIGH_ADD:
+	case SL_CMD_NEIGH_DEL: {
+		sl_ip_fmt(&c->neigh.ip, b1, sizeof(b1));
+		dev = sl_iface_by_name(&pl->ifs, c->neigh.dev);
+		if (dev == NULL)
+			return fail(err, errlen, line, "neighbor %s: no interface '%s'", b1,
+				c->neigh.dev);
+		if (!ip_is_ll6(&c->neigh.ip) && connected_iface(&pl->ifs, &c->neigh.ip) != dev)
+			return fail(err, errlen, line, "neighbor %s: not on a subnet of %s", b1,
+				dev->name);
+		void *a = realloc(pl->neigh, (pl->n_neigh + 1) * sizeof(*pl->neigh));
+		if (a == NULL)
+			return -ENOMEM;
+		pl->neigh = a;
+		a = realloc(pl->neigh_del, (pl->n_neigh + 1) * sizeof(*pl->neigh_del));
+		if (a == NULL)
+			return -ENOMEM;
+		pl->neigh_del = a;
+		a = realloc(pl->neigh_line, (pl->n_neigh + 1) * sizeof(*pl->neigh_line));
+		if (a == NULL)
+			return -ENOMEM;
+		pl->neigh_line = a;
+		pl->neigh[pl->n_neigh] = c->neigh;
+		pl->neigh_del[pl->n_neigh] = c->type == SL_CMD_NEIGH_DEL;
+		pl->neigh_line[pl->n_neigh++] = line;
+		return 0;
+	}
+	case SL_CMD_SHOW:
+		return fail(err, errlen, line, "show is not a configuration command");
+	}
+	return fail(err, errlen, line, "unknown command");
+}
+
+static void plan_free(struct plan *pl)
+{
+	free(pl->rc);
+	free(pl->rc_line);
+	free(pl->neigh);
+	free(pl->neigh_del);
+	free(pl->neigh_line);
+	free(pl);
+}
+
+static int apply_plan(struct sl_dp *dp, struct plan *pl, uint64_t now, char *err, size_t errlen)
+{
+	unsigned int bad = 0;
+	int rc;
+	char b1[64];
+
+	/* next hops through a gateway point at their neighbour entry */
+	for (unsigned int i = 0; i < pl->n_rc; i++) {
+		struct sl_route_change *c = &pl->rc[i];
+		if (!c->del && c->nh.type == SL_NH_GATEWAY) {
+			rc = sl_neigh_get(&dp->neigh, c->nh.iface, &c->nh.gw);
+			if (rc < 0)
+				return fail(err, errlen, pl->rc_line[i], "neighbour table full");
+			c->nh.neigh = (uint32_t)rc;
+		}
+	}
+	if (dp->neigh.n + pl->n_neigh > dp->neigh.cap)
+		return fail(err, errlen, 0, "neighbour table full");
+	rc = sl_fib_apply(&dp->fib, pl->rc, pl->n_rc, &bad);
+	if (rc < 0) {
+		sl_prefix_fmt(&pl->rc[bad].prefix, b1, sizeof(b1));
+		return fail(err, errlen, pl->rc_line[bad], "route %s: %s", b1,
+			rc == -EEXIST ? "already exists (overlapping interface subnets?)"
+			: rc == -ENOSPC ? "FIB full"
+					: strerror(-rc));
+	}
+	/* From here nothing can fail: the interface table, then neighbours. */
+	for (unsigned int i = dp->ifs.n_ifaces; i < pl->ifs.n_ifaces; i++)
+		dp->ifs.ifaces[i] = pl->ifs.ifaces[i];
+	memcpy(dp->ifs.ports, pl->ifs.ports, sizeof(dp->ifs.ports));
+	dp->ifs.n_ports = pl->ifs.n_ports;
+	__atomic_store_n(&dp->ifs.n_ifaces, pl->ifs.n_ifaces, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < pl->n_neigh; i++) {
+		const struct sl_iface *dev = sl_iface_by_name(&dp->ifs, pl->neigh[i].dev);
+		if (pl->neigh_del[i]) {
+			uint32_t idx = sl_neigh_find(&dp->neigh, dev->id, &pl->neigh[i].ip);
+			if (idx != SL_NEIGH_NONE)
+				sl_neigh_invalidate(&dp->neigh, idx, SL_NEIGH_FAILED);
+		} else {
+			rc = sl_neigh_get(&dp->neigh, dev->id, &pl->neigh[i].ip);
+			if (rc >= 0)
+				sl_neigh_set(&dp->neigh, (uint32_t)rc, pl->neigh[i].mac.b,
+					SL_NEIGH_PERMANENT, now);
+		}
+	}
+	return 0;
+}
+
+int sl_dp_apply_list(struct sl_dp *dp, const struct sl_cmd_list *l, uint64_t now, char *err,
+	size_t errlen)
+{
+	struct plan *pl = calloc(1, sizeof(*pl));
+	int rc = 0;
+
+	if (pl == NULL)
+		return -ENOMEM;
+	pl->ifs = dp->ifs;
+	for (unsigned int i = 0; i < l->n && rc == 0; i++)
+		rc = plan_cmd(dp, pl, &l->cmds[i], l->lines ? l->lines[i] : i + 1, err, errlen);
+	if (rc == 0)
+		rc = apply_plan(dp, pl, now, err, errlen);
+	plan_free(pl);
+	return rc;
+}
+
+int sl_dp_apply(struct sl_dp *dp, const struct sl_cmd *c, uint64_t now, char *err, size_t errlen)
+{
+	struct sl_cmd_list l = {.cmds = (struct sl_cmd *)c, .n = 1};
+
+	return sl_dp_apply_list(dp, &l, now, err, errlen);
+}

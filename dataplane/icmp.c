@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+
+#include <sluice/csum.h>
+#include <sluice/pipeline.h>
+
+#include "slow_int.h"
+
+#define ICMP4_ERR_MAX 576  /* RFC 1812 4.3.2.3 */
+#define ICMP6_ERR_MAX 1280 /* RFC 4443 2.4(c) */
+
+static bool ratelimit_ok(struct sl_slow *s, uint16_t iface, uint64_t now)
+{
+	struct sl_ratelimit *rl = &s->icmp_rl[iface];
+	const uint64_t ns_per_token = 1000000000ull / SL_ICMP_RATE_PER_S;
+
+	if (!rl->started) {
+		rl->started = true;
+		rl->tokens = SL_ICMP_BURST;
+		rl->last = now;
+	} else if (now > rl->last) {
+		uint64_t add = (now - rl->last) / ns_per_token;
+		if (add) {
+			rl->tokens = RTE_MIN(rl->tokens + add, (uint64_t)SL_ICMP_BURST);
+			rl->last += add * ns_per_token;
+		}
+	}
+	if (rl->tokens == 0)
+		return false;
+	rl->tokens--;
+	return true;
+}
+
+
+void icmp4_local(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
+{
+	struct sl_meta *meta = sl_meta(m);
+	const struct sl_iface *iif = &s->dp->ifs.ifaces[meta->iface];
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l2_len);
+	unsigned int ihl = (ip[0] & 0x0f) * 4u, tot = rd16(ip + 2), ilen;
+	uint8_t *icmp = ip + ihl;
+	uint32_t a;
+
+	(void)now;
+	if (ip[9] != IPPROTO_ICMP_ || (rd16(ip + 6) & 0x3fff) != 0) {
+		/* not ICMP, or a fragment: no host stack to give it to */
+		slow_drop(s, m, SL_DROP_LOCAL_UNHANDLED);
+		return;
+	}
+	ilen = tot - ihl;
+	if (ilen < 8 || sl_csum(icmp, ilen) != 0) {
+		slow_drop(s, m, SL_DROP_BAD_ICMP);
+		return;
+	}
+	if (icmp[0] != 8 || icmp[1] != 0) {
+		slow_drop(s, m, SL_DROP_LOCAL_UNHANDLED);
+		return;
+	}
+	if (ihl > 20) {
+		/* options are not reflected: move the ICMP message up */
+		memmove(ip + 20, icmp, ilen);
+		icmp = ip + 20;
+		ip[0] = 0x45;
+		tot = 20 + ilen;
+		wr16(ip + 2, (uint16_t)tot);
+	}
+	memcpy(&a, ip + 12, 4);
+	memcpy(ip + 12, ip + 16, 4);
+	memcpy(ip + 16, &a, 4);
+	ip[8] = 64;
+	st16(ip + 10, 0);
+	st16(ip + 10, sl_csum(ip, 20));
+	icmp[0] = 0;
+	st16(icmp + 2, 0);
+	st16(icmp + 2, sl_csum(icmp, ilen));
+	sl_trim(m, meta->l2_len + tot);
+	reply_l2(m, meta->l2_len, iif);
+	s->stats.local++;
+	s->stats.event[SL_EV_ECHO_REPLIES]++;
+	slow_tx(s, iif->id, m);
+}
+
+void icmp6_echo(struct sl_slow *s, struct rte_mbuf *m, uint8_t *ip6, uint32_t plen)
+{
+	struct sl_meta *meta = sl_meta(m);
+	const struct sl_iface *iif = &s->dp->ifs.ifaces[meta->iface];
+	uint8_t a[16];
+	uint32_t sum;
+
+	memcpy(a, ip6 + 8, 16);
+	memcpy(ip6 + 8, ip6 + 24, 16);
+	memcpy(ip6 + 24, a, 16);
+	ip6[7] = 64;
+	ip6[40] = 129;
+	st16(ip6 + 42, 0);
+	sum = sl_csum_pseudo6(ip6 + 8, ip6 + 24, IPPROTO_ICMPV6_, plen);
+	st16(ip6 + 42, (uint16_t)~sl_csum_fold(sl_csum_add(sum, ip6 + 40, plen)));
+	sl_trim(m, meta->l2_len + 40 + plen);
+	reply_l2(m, meta->l2_len, iif);
+	s->stats.local++;
+	s->stats.event[SL_EV_ECHO_REPLIES]++;
+	slow_tx(s, iif->id, m);
+}
+
+/* RFC 1812 4.3.2.7: never an error about an error, a non-first fragment,
+ * a non-unicast source or a link-layer broadcast. */
+static bool may_error4(const struct sl_meta *meta, const uint8_t *ip)
+{
+	unsigned int ihl = (ip[0] & 0x0f) * 4u;
+	uint8_t s0 = ip[12];
+
+	if (meta->l2_mcast || (rd16(ip + 6) & 0x1fff) != 0)
+		return false;
+	if (s0 == 0 || s0 == 127 || s0 >= 224)
+		return false;
+	if (ip[9] == IPPROTO_ICMP_ && rd16(ip + 2) >= ihl + 1) {
+		uint8_t t = ip[ihl];
+		if (t == 3 || t == 4 || t == 5 || t == 11 || t == 12)
+			return false;
+	}
+	return true;
+}
+
+static bool may_error6(const struct sl_meta *meta, const uint8_t *ip)
+{
+	if (meta->l2_mcast || ip[8] == 0xff || ip6_is_unspec(ip + 8) || ip[24] == 0xff)
+		return false;
+	if (ip[6] == IPPROTO_ICMPV6_ && rd16(ip + 4) >= 1 && ip[40] < 128)
+		return false;
+	return true;
+}
+
+static struct rte_mbuf *error4(struct sl_slow *s, struct rte_mbuf *orig, const uint8_t *oip,
+	const struct sl_iface *iif, uint8_t type, uint8_t code, uint32_t info)
+{
+	unsigned int olen = rd16(oip + 2), quote = RTE_MIN(olen, ICMP4_ERR_MAX - 28u);
+	struct rte_mbuf *m;
+	uint8_t *p, *ip, *icmp;
+	uint32_t src;
+	uint16_t l2;
+
+	if (sl_iface_src4(iif, 0, &src) < 0)
+		return NULL;
+	m = slow_alloc(s);
+	if (m == NULL)
+		return NULL;
+	l2 = l2_len_of(iif);
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l2 + 28 + quote));
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	put_l2(p, iif, rte_pktmbuf_mtod(orig, uint8_t *) + 6, ETYPE_IPV4);
+	ip = p + l2;
+	memset(ip, 0, 28);
+	ip[0] = 0x45;
+	ip[1] = 0xc0;
+	wr16(ip + 2, (uint16_t)(28 + quote));
+	ip[8] = 64;
+	ip[9] = IPPROTO_ICMP_;
+	memcpy(ip + 12, &src, 4);
+	memcpy(ip + 16, oip + 12, 4);
+	st16(ip + 10, sl_csum(ip, 20));
+	icmp = ip + 20;
+	icmp[0] = type;
+	icmp[1] = code;
+	wr32(icmp + 4, info);
+	memcpy(icmp + 8, oip, quote);
+	st16(icmp + 2, sl_csum(icmp, 8 + quote));
+	return m;
+}
+
+static struct rte_mbuf *error6(struct sl_slow *s, const struct rte_mbuf *orig, const uint8_t *oip,
+	const struct sl_iface *iif, uint8_t type, uint8_t code, uint32_t info)
+{
+	unsigned int olen = 40u + rd16(oip + 4), quote = RTE_MIN(olen, ICMP6_ERR_MAX - 48u);
+	struct rte_mbuf *m;
+	uint8_t *p, *ip, *icmp;
+	uint32_t sum;
+	uint16_t l2;
+
+	m = slow_alloc(s);
+	if (m == NULL)
+		return NULL;
+	l2 = l2_len_of(iif);
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l2 + 48 + quote));
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	put_l2(p, iif, rte_pktmbuf_mtod(orig, const uint8_t *) + 6, ETYPE_IPV6);
+	ip = p + l2;
+	memset(ip, 0, 48);
+	ip[0] = 0x60;
+	wr16(ip + 4, (uint16_t)(8 + quote));
+	ip[6] = IPPROTO_ICMPV6_;
+	ip[7] = 64;
+	sl_iface_src6(iif, NULL, true, ip + 8);
+	memcpy(ip + 24, oip + 8, 16);
+	icmp = ip + 40;
+	icmp[0] = type;
+	icmp[1] = code;
+	wr32(icmp + 4, info);
+	memcpy(icmp + 8, oip, quote);
+	sum = sl_csum_pseudo6(ip + 8, ip + 24, IPPROTO_ICMPV6_, 8 + quote);
+	st16(icmp + 2, (uint16_t)~sl_csum_fold(sl_csum_add(sum, icmp, 8 + quote)));
+	return m;
+}
+
+void icmp_error(struct sl_slow *s, struct rte_mbuf *m, enum sl_drop_reason why, uint8_t type,
+	uint8_t code, uint32_t info, uint64_t now)
+{
+	struct sl_meta *meta = sl_meta(m);
+	const struct sl_iface *iif = &s->dp->ifs.ifaces[meta->iface];
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len);
+	bool v4 = (ip[0] >> 4) == 4;
+	struct rte_mbuf *e = NULL;
+
+	if (!meta->generated && (v4 ? may_error4(meta, ip) : may_error6(meta, ip))) {
+		if (!ratelimit_ok(s, iif->id, now)) {
+			s->stats.event[SL_EV_ICMP_RATE_LIMITED]++;
+		} else {
+			e = v4 ? error4(s, m, ip, iif, type, code, info)
+			       : error6(s, m, ip, iif, type, code, info);
+			if (e) {
+				s->stats.event[SL_EV_ICMP_SENT]++;
+				slow_tx(s, iif->id, e);
+			}
+		}
+	}
+	slow_drop(s, m, why);
+}

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <rte_fib.h>
+#include <rte_fib6.h>
+#include <rte_hash.h>
+#include <rte_prefetch.h>
+
+#include <sluice/csum.h>
+#include <sluice/dp.h>
+#include <sluice/pipeline.h>
+
+#include "pkt.h"
+
+/* classify() outcomes besides real verdicts */
+#define PENDING4 0xfff0
+#define PENDING6 0xfff1
+
+static inline uint16_t drop(struct sl_worker *w, enum sl_drop_reason r)
+{
+	sl_stats_drop(&w->stats, r);
+	return SL_V_DROP;
+}
+
+static inline uint16_t slow(struct sl_meta *meta, enum sl_slow_kind k)
+{
+	meta->slow = (uint8_t)k;
+	return SL_V_SLOW;
+}
+
+/* Scan IPv4 options: source routes are refused, a malformed list too. */
+static inline int ip4_options(struct sl_worker *w, const uint8_t *ip, unsigned int ihl)
+{
+	unsigned int i = 20;
+
+	while (i < ihl) {
+		uint8_t t = ip[i];
+		if (t == 0)
+			break;
+		if (t == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= ihl || ip[i + 1] < 2 || i + ip[i + 1] > ihl)
+			return drop(w, SL_DROP_BAD_IP_OPTIONS);
+		if (t == 131 || t == 137)
+			return drop(w, SL_DROP_SOURCE_ROUTE);
+		i += ip[i + 1];
+	}
+	return 0;
+}
+
+static inline uint16_t classify4(struct sl_worker *w, struct sl_meta *meta, const uint8_t *ip,
+	uint32_t avail, uint32_t *dst_host)
+{
+	unsigned int ihl, tot;
+	uint8_t s0, d0;
+	uint32_t dst;
+
+	if (avail < 20 || (ip[0] & 0xf0) != 0x40)
+		return drop(w, SL_DROP_BAD_IP_HEADER);
+	ihl = (ip[0] & 0x0f) * 4u;
+	tot = rd16(ip + 2);
+	if (ihl < 20 || tot < ihl || tot > avail)
+		return drop(w, SL_DROP_BAD_IP_HEADER);
+	if (sl_csum(ip, ihl) != 0)
+		return drop(w, SL_DROP_BAD_IP_HEADER);
+	if (ihl > 20 && ip4_options(w, ip, ihl))
+		return SL_V_DROP;
+	s0 = ip[12];
+	d0 = ip[16];
+	if (s0 == 0 || s0 == 127 || s0 >= 224)
+		return drop(w, SL_DROP_MARTIAN);
+	dst = rd32(ip + 16);
+	if (d0 == 0 || d0 == 127 || (d0 >= 240 && dst != 0xffffffff))
+		return drop(w, SL_DROP_MARTIAN);
+	if (dst == 0xffffffff)
+		return drop(w, SL_DROP_IP_BROADCAST);
+	if (d0 >= 224)
+		return drop(w, SL_DROP_IP_MULTICAST);
+	*dst_host = dst;
+	return PENDING4;
+}
+
+static inline bool ip6_solicited_or_allnodes(const uint8_t *d)
+{
+	static const uint8_t sn[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
+	static const uint8_t an[15] = {0xff, 0x02};
+
+	if (memcmp(d, sn, 13) == 0)
+		return true;
+	/* ff02::1 all-nodes, ff02::2 all-routers */
+	return memcmp(d, an, 15) == 0 && (d[15] == 1 || d[15] == 2);
+}
+
+static inline uint16_t classify6(struct sl_worker *w, struct sl_meta *meta,
+	const struct sl_iface *iif, const uint8_t *ip, uint32_t avail)
+{
+	const uint8_t *src = ip + 8, *dst = ip + 24;
+
+	if (avail < 40 || (ip[0] & 0xf0) != 0x60 || 40u + rd16(ip + 4) > avail)
+		return drop(w, SL_DROP_BAD_IP_HEADER);
+	if (src[0] == 0xff || ip6_is_loopback(src))
+		return drop(w, SL_DROP_MARTIAN);
+	if (dst[0] == 0xff) {
+		if (ip6_solicited_or_allnodes(dst))
+			return slow(meta, SL_SLOW_LOCAL6);
+		return drop(w, SL_DROP_IP_MULTICAST);
+	}
+	if (ip6_is_unspec(src) || ip6_is_unspec(dst) || ip6_is_loopback(dst))
+		return drop(w, SL_DROP_MARTIAN);
+	if (meta->l2_mcast)
+		return drop(w, SL_DROP_L2_NOT_FOR_US);
+	if (ip6_is_linklocal(dst)) {
+		if (sl_iface_has6(iif, dst))
+			return slow(meta, SL_SLOW_LOCAL6);
+		return drop(w, SL_DROP_LINK_LOCAL);
+	}
+	return PENDING6;
+}
+
+/* Ethernet, VLAN, interface and L2 destination; then the L3 classifier. */
+static inline uint16_t classify(struct sl_worker *w, struct rte_mbuf *m, uint16_t port,
+	uint32_t *dst4)
+{
+	const struct sl_iface_table *ifs = &w->dp->ifs;
+	struct sl_meta *meta = sl_meta(m);
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = m->data_len;
+	const struct sl_iface *iif;
+	uint16_t etype, vlan = 0, l2 = ETH_HLEN, ifi;
+
+	w->stats.rx++;
+	meta->generated = 0;
+	if (len < ETH_HLEN)
+		return drop(w, SL_DROP_TRUNCATED);
+	etype = rd16(p + 12);
+	if (etype == ETYPE_VLAN) {
+		if (len < ETH_HLEN + VLAN_HLEN)
+			return drop(w, SL_DROP_TRUNCATED);
+		vlan = rd16(p + 14) & 0x0fff;
+		etype = rd16(p + 16);
+		l2 += VLAN_HLEN;
+		if (etype == ETYPE_VLAN || etype == ETYPE_QINQ || etype == ETYPE_QINQ_OLD)
+			return drop(w, SL_DROP_VLAN_QINQ);
+	} else if (etype == ETYPE_QINQ || etype == ETYPE_QINQ_OLD) {
+		return drop(w, SL_DROP_VLAN_QINQ);
+	}
+	ifi = sl_iface_lookup(ifs, port, vlan);
+	if (ifi == SL_IFACE_NONE)
+		return drop(w, SL_DROP_NO_INTERFACE);
+	iif = &ifs->ifaces[ifi];
+	meta->iface = ifi;
+	meta->l2_len = l2;
+	w->stats.if_rx[ifi]++;
+	w->stats.if_rx_bytes[ifi] += m->pkt_len;
+
+	meta->l2_mcast = p[0] & 1;
+	if (meta->l2_mcast) {
+		static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+		if (!mac_eq(p, bcast) && !(p[0] == 0x33 && p[1] == 0x33))
+			return drop(w, SL_DROP_L2_NOT_FOR_US);
+	} else if (!mac_eq(p, iif->mac.b)) {
+		return drop(w, SL_DROP_L2_NOT_FOR_US);
+	}
+
+	switch (etype) {
+	case ETYPE_IPV4:
+		return classify4(w, meta, p + l2, len - l2, dst4);
+	case ETYPE_IPV6:
+		return classify6(w, meta, iif, p + l2, len - l2);
+	case ETYPE_ARP:
+		return slow(meta, SL_SLOW_ARP);
+	default:
+		return drop(w, SL_DROP_UNSUPPORTED_ETHERTYPE);
+	}
+}
+
+/* Neighbour entry for a next hop, or NULL when the slow path must resolve it. */
+static inline struct sl_neigh_entry *nh_neigh(struct sl_dp *dp, const struct sl_nexthop *nh,
+	const struct sl_ip *dst)
+{
+	uint32_t idx;
+
+	if (nh->type == SL_NH_GATEWAY)
+		idx = nh->neigh;
+	else
+		idx = sl_neigh_find(&dp->neigh, nh->iface, dst);
+	return idx == SL_NEIGH_NONE ? NULL : &dp->neigh.e[idx];
+}
+
+static inline uint16_t forward(struct sl_worker *w, struct rte_mbuf *m, struct sl_meta *meta,
+	const struct sl_nexthop *nh, const struct sl_ip *dst, unsigned int ip_len)
+{
+	struct sl_dp *dp = w->dp;
+	const struct sl_iface *oif = &dp->ifs.ifaces[nh->iface];
+	struct sl_neigh_entry *e;
+	uint64_t macw;
+
+	meta->out_iface = nh->iface;
+	meta->nexthop = nh->type == SL_NH_GATEWAY ? nh->gw : *dst;
+	if (ip_len > oif->mtu)
+		return slow(meta, SL_SLOW_TOO_BIG);
+	e = nh_neigh(dp, nh, dst);
+	if (e == NULL || !sl_neigh_mac(e, &macw))
+		return slow(meta, SL_SLOW_NEIGH_MISS);
+	if (!e->used)
+		e->used = 1;
+
+	if (sl_fwd_rewrite(m, meta->l2_len, oif, (const uint8_t *)&macw) < 0)
+		return drop(w, SL_DROP_NO_MBUF);
+	w->stats.forwarded++;
+	return nh->iface;
+}
+
+static inline uint16_t finish4(struct sl_worker *w, struct rte_mbuf *m, uint32_t nh_id)
+{
+	struct sl_meta *meta = sl_meta(m);
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l2_len);
+	const struct sl_nexthop *nh;
+	struct sl_ip dst;
+
+	if (nh_id == SL_NH_NONE) {
+		if (meta->l2_mcast)
+			return drop(w, SL_DROP_L2_NOT_FOR_US);
+		return slow(meta, SL_SLOW_NO_ROUTE);
+	}
+	nh = &w->dp->fib.nh[nh_id];
+	if (nh->type == SL_NH_LOCAL)
+		return slow(meta, SL_SLOW_LOCAL4);
+	if (nh->type == SL_NH_BROADCAST)
+		return drop(w, SL_DROP_IP_BROADCAST);
+	if (meta->l2_mcast)
+		return drop(w, SL_DROP_L2_NOT_FOR_US);
+	if (ip[8] <= 1)
+		return slow(meta, SL_SLOW_TTL);
+	dst.family = SL_AF_INET;
+	memcpy(&dst.v4, ip + 16, 4);
+	return forward(w, m, meta, nh, &dst, rd16(ip + 2));
+}
+
+static inline uint16_t finish6(struct sl_worker *w, struct rte_mbuf *m, uint32_t nh_id)
+{
+	struct sl_meta *meta = sl_meta(m);
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l2_len);
+	const struct sl_nexthop *nh;
+	struct sl_ip dst;
+
+	if (nh_id == SL_NH_NONE)
+		return slow(meta, SL_SLOW_NO_ROUTE);
+	nh = &w->dp->fib.nh[nh_id];
+	if (nh->type == SL_NH_LOCAL)
+		return slow(meta, SL_SLOW_LOCAL6);
+	if (ip6_is_linklocal(ip + 8))
+		return drop(w, SL_DROP_LINK_LOCAL);
+	if (ip[7] <= 1)
+		return slow(meta, SL_SLOW_TTL);
+	dst.family = SL_AF_INET6;
+	memcpy(dst.v6, ip + 24, 16);
+	return forward(w, m, meta, nh, &dst, 40u + rd16(ip + 4));
+}
+
+static uint16_t run_burst(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t port,
+	uint16_t *verdict)
+{
+	struct sl_dp *dp = w->dp;
+	uint32_t ip4[SL_BURST];
+	uint8_t ip6[SL_BURST][16];
+	uint16_t idx4[SL_BURST], idx6[SL_BURST];
+	uint64_t nh[SL_BURST];
+	unsigned int n4 = 0, n6 = 0, i;
+	uint16_t ntx = 0;
+
+	for (i = 0; i < n && i < 4; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		uint32_t d4 = 0;
+		uint16_t v;
+
+		if (i + 4 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
+		v = classify(w, pkts[i], port, &d4);
+		if (v == PENDING4) {
+			ip4[n4] = d4;
+			idx4[n4++] = (uint16_t)i;
+		} else if (v == PENDING6) {
+			struct sl_meta *meta = sl_meta(pkts[i]);
+			memcpy(ip6[n6], rte_pktmbuf_mtod_offset(pkts[i], uint8_t *,
+						 meta->l2_len + 24), 16);
+			idx6[n6++] = (uint16_t)i;
+		}
+		verdict[i] = v;
+	}
+	if (n4) {
+		rte_fib_lookup_bulk(sl_fib_v4(&dp->fib), ip4, nh, (int)n4);
+		for (i = 0; i < n4; i++)
+			verdict[idx4[i]] = finish4(w, pkts[idx4[i]], (uint32_t)nh[i]);
+	}
+	if (n6) {
+		rte_fib6_lookup_bulk(sl_fib_v6(&dp->fib), ip6, nh, (int)n6);
+		for (i = 0; i < n6; i++)
+			verdict[idx6[i]] = finish6(w, pkts[idx6[i]], (uint32_t)nh[i]);
+	}
+	for (i = 0; i < n; i++)
+		ntx += verdict[i] < SL_IFACE_MAX;
+	return ntx;
+}
+
+uint16_t sl_pipeline_run(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t port,
+	uint64_t now, uint16_t *verdict)
+{
+	uint16_t done = 0, ntx = 0;
+
+	(void)now;
+	while (done < n) {
+		uint16_t k = RTE_MIN((uint16_t)(n - done), (uint16_t)SL_BURST);
+		ntx += run_burst(w, pkts + done, k, port, verdict + done);
+		done += k;
+	}
+	return ntx;
+}

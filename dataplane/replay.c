@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <pcap/pcap.h>
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+
+#include <sluice/pipeline.h>
+#include <sluice/replay.h>
+#include <sluice/slowpath.h>
+
+#include "boot.h"
+#include "pkt.h"
+
+#define MAX_INPUTS 64
+
+struct input {
+	const char *iface_name;
+	const char *path;
+	uint16_t iface;
+	pcap_t *pc;
+	struct pcap_pkthdr *hdr;
+	const uint8_t *data;
+	uint64_t ts; /* ns */
+	bool done;
+};
+
+struct output {
+	pcap_t *dead;
+	pcap_dumper_t *d;
+};
+
+struct replay {
+	struct sl_dp dp;
+	struct sl_worker w;
+	struct sl_slow slow;
+	struct input in[MAX_INPUTS];
+	unsigned int n_in;
+	struct output out[SL_IFACE_MAX];
+	uint64_t now;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sluice-dp replay --config FILE --in IFACE=FILE.pcap [--in ...] --out-dir DIR\n"
+		"                        [--seed N] [--json]\n"
+		"Runs the real packet pipeline over pcap input, offline (no NIC, no hugepages).\n"
+		"Packets of all inputs are processed in timestamp order; the timestamps are the\n"
+		"dataplane's clock. What the gateway transmits on interface X goes to DIR/X.pcap.\n"
+		"Counters are printed at the end (--json: as one JSON object).\n");
+}
+
+static void replay_tx(void *ctx, uint16_t iface, struct rte_mbuf *m)
+{
+	struct replay *r = ctx;
+	struct pcap_pkthdr h;
+	uint8_t buf[65536];
+	const uint8_t *p = rte_pktmbuf_read(m, 0, m->pkt_len, buf);
+
+	h.ts.tv_sec = (time_t)(r->now / 1000000000u);
+	h.ts.tv_usec = (suseconds_t)(r->now % 1000000000u / 1000u);
+	h.caplen = h.len = m->pkt_len;
+	if (r->out[iface].d)
+		pcap_dump((u_char *)r->out[iface].d, &h, p);
+	r->w.stats.if_tx[iface]++;
+	r->w.stats.if_tx_bytes[iface] += m->pkt_len;
+	rte_pktmbuf_free(m);
+}
+
+static int read_next(struct input *in)
+{
+	int rc = pcap_next_ex(in->pc, &in->hdr, &in->data);
+
+	if (rc != 1) {
+		if (rc == PCAP_ERROR)
+			fprintf(stderr, "sluice-dp replay: %s: read error after some packets: %s "
+					"(the rest of the file is ignored)\n",
+				in->path, pcap_geterr(in->pc));
+		in->done = true;
+		return 0;
+	}
+	in->ts = (uint64_t)in->hdr->ts.tv_sec * 1000000000u + (uint64_t)in->hdr->ts.tv_usec;
+	return 1;
+}
+
+static int open_inputs(struct replay *r)
+{
+	char err[PCAP_ERRBUF_SIZE];
+
+	for (unsigned int i = 0; i < r->n_in; i++) {
+		struct input *in = &r->in[i];
+		const struct sl_iface *ifc = sl_iface_by_name(&r->dp.ifs, in->iface_name);
+		int dlt;
+
+		if (ifc == NULL) {
+			fprintf(stderr, "sluice-dp replay: --in %s=%s: no interface '%s' in the config\n",
+				in->iface_name, in->path, in->iface_name);
+			return -ENOENT;
+		}
+		in->iface = ifc->id;
+		in->pc = pcap_open_offline_with_tstamp_precision(in->path,
+			PCAP_TSTAMP_PRECISION_NANO, err);
+		if (in->pc == NULL) {
+			fprintf(stderr, "sluice-dp replay: %s: %s\n", in->path, err);
+			return -EIO;
+		}
+		dlt = pcap_datalink(in->pc);
+		if (dlt != DLT_EN10MB) {
+			const char *name = pcap_datalink_val_to_name(dlt);
+			fprintf(stderr,
+				"sluice-dp replay: %s: link type %d (%s) is not Ethernet; only Ethernet "
+				"(linktype 1) captures can be replayed\n",
+				in->path, dlt, name ? name : "unknown");
+			return -EPROTONOSUPPORT;
+		}
+		read_next(in);
+	}
+	return 0;
+}
+
+static int open_outputs(struct replay *r, const char *dir)
+{
+	char path[PATH_MAX];
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "sluice-dp replay: --out-dir %s: %s\n", dir, strerror(errno));
+		return -errno;
+	}
+	for (unsigned int i = 0; i < r->dp.ifs.n_ifaces; i++) {
+		snprintf(path, sizeof(path), "%s/%s.pcap", dir, r->dp.ifs.ifaces[i].name);
+		r->out[i].dead = pcap_open_dead(DLT_EN10MB, 65535);
+		r->out[i].d = pcap_dump_open(r->out[i].dead, path);
+		if (r->out[i].d == NULL) {
+			fprintf(stderr, "sluice-dp replay: %s: %s\n", path, pcap_geterr(r->out[i].dead));
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+static void close_io(struct replay *r)
+{
+	for (unsigned int i = 0; i < r->n_in; i++)
+		if (r->in[i].pc)
+			pcap_close(r->in[i].pc);
+	for (unsigned int i = 0; i < SL_IFACE_MAX; i++) {
+		if (r->out[i].d)
+			pcap_dump_close(r->out[i].d);
+		if (r->out[i].dead)
+			pcap_close(r->out[i].dead);
+	}
+}
+
+/* The earliest pending packet; ties go to the input named first. */
+static struct input *next_input(struct replay *r)
+{
+	struct input *best = NULL;
+
+	for (unsigned int i = 0; i < r->n_in; i++)
+		if (!r->in[i].done && (best == NULL || r->in[i].ts < best->ts))
+			best = &r->in[i];
+	return best;
+}
+
+static void process_one(struct replay *r, struct input *in)
+{
+	const struct sl_iface *ifc = &r->dp.ifs.ifaces[in->iface];
+	uint32_t len = in->hdr->caplen;
+	bool add_tag = false;
+	struct rte_mbuf *m;
+	uint16_t verdict;
+	uint8_t *p;
+
+	r->now = in->ts;
+	sl_slow_timers(&r->slow, r->now);
+	/* a capture on a VLAN interface may show its frames untagged */
+	if (ifc->vlan && len >= ETH_HLEN && rd16(in->data + 12) != ETYPE_VLAN)
+		add_tag = true;
+	m = rte_pktmbuf_alloc(r->dp.pool);
+	if (m == NULL || len + (add_tag ? VLAN_HLEN : 0) > rte_pktmbuf_tailroom(m)) {
+		r->w.stats.rx++;
+		sl_stats_drop(&r->w.stats, m ? SL_DROP_OVERSIZE : SL_DROP_NO_MBUF);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(len + (add_tag ? VLAN_HLEN : 0)));
+	if (add_tag) {
+		memcpy(p, in->data, 12);
+		wr16(p + 12, ETYPE_VLAN);
+		wr16(p + 14, ifc->vlan);
+		memcpy(p + 16, in->data + 12, len - 12);
+	} else {
+		memcpy(p, in->data, len);
+	}
+	sl_pipeline_run(&r->w, &m, 1, ifc->port, r->now, &verdict);
+	if (verdict < SL_IFACE_MAX)
+		replay_tx(r, verdict, m);
+	else if (verdict == SL_V_SLOW)
+		sl_slow_input(&r->slow, m, r->now);
+	else
+		rte_pktmbuf_free(m);
+}
+
+static int parse_args(int argc, char **argv, struct replay *r, const char **config,
+	const char **outdir, bool *json)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"in", required_argument, NULL, 'i'},
+		{"out-dir", required_argument, NULL, 'o'},
+		{"seed", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		char *eq, *end;
+		switch (c) {
+		case 'c':
+			*config = optarg;
+			break;
+		case 'i':
+			eq = strchr(optarg, '=');
+			if (eq == NULL || eq == optarg || eq[1] == 0) {
+				fprintf(stderr, "sluice-dp replay: --in wants IFACE=FILE.pcap, got '%s'\n",
+					optarg);
+				return 2;
+			}
+			if (r->n_in == MAX_INPUTS) {
+				fprintf(stderr, "sluice-dp replay: at most %d inputs\n", MAX_INPUTS);
+				return 2;
+			}
+			*eq = 0;
+			r->in[r->n_in].iface_name = optarg;
+			r->in[r->n_in++].path = eq + 1;
+			break;
+		case 'o':
+			*outdir = optarg;
+			break;
+		case 's':
+			errno = 0;
+			unsigned long v = strtoul(optarg, &end, 0);
+			if (errno || *end || end == optarg || v > UINT32_MAX) {
+				fprintf(stderr, "sluice-dp replay: --seed wants a number 0..%u, got '%s'\n",
+					UINT32_MAX, optarg);
+				return 2;
+			}
+			r->dp.seed = (uint32_t)v;
+			break;
+		case 'j':
+			*json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sluice-dp replay: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (*config == NULL || *outdir == NULL) {
+		fprintf(stderr, "sluice-dp replay: --config and --out-dir are required\n");
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+int sl_replay_main(int argc, char **argv)
+{
+	static char *eal_argv[] = {"sluice-replay", "--no-huge", "--no-pci", "--no-shconf", "-m",
+		"1024", "-l", "0", "--log-level=*:error", "--no-telemetry", NULL};
+	const char *config = NULL, *outdir = NULL;
+	struct sl_cmd_list cmds = {0};
+	struct sl_dp_params params;
+	char err[SL_ERR_MAX * 2];
+	struct rte_mempool *pool;
+	struct replay *r;
+	uint32_t seed = 0;
+	bool json = false;
+	int rc;
+
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return 1;
+	rc = parse_args(argc, argv, r, &config, &outdir, &json);
+	if (rc)
+		goto out_free;
+	seed = r->dp.seed;
+	rc = sl_cmd_list_load(config, &cmds, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "%s\n", err);
+		rc = 1;
+		goto out_free;
+	}
+	if (rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0) {
+		fprintf(stderr, "sluice-dp replay: EAL initialisation failed\n");
+		rc = 1;
+		goto out_cmds;
+	}
+	rc = 1;
+	pool = boot_pool("replay_pool", 8191, boot_max_mtu(&cmds));
+	if (pool == NULL) {
+		fprintf(stderr, "sluice-dp replay: no memory for packet buffers\n");
+		goto out_eal;
+	}
+	sl_dp_params_default(&params);
+	params.replay = true;
+	params.n_workers = 0;
+	if (boot_gateway(&r->dp, &params, pool, config, &cmds) < 0)
+		goto out_eal;
+	r->dp.seed = seed;
+	r->w.dp = &r->dp;
+	sl_slow_init(&r->slow, &r->dp, replay_tx, r);
+	if (open_inputs(r) < 0 || open_outputs(r, outdir) < 0)
+		goto out_io;
+
+	for (struct input *in; (in = next_input(r)) != NULL; read_next(in))
+		process_one(r, in);
+	sl_slow_flush(&r->slow, SL_DROP_NO_NEIGHBOUR);
+
+	sl_stats_add(&r->w.stats, &r->slow.stats);
+	if (json)
+		sl_stats_print_json(stdout, &r->w.stats, &r->dp.ifs, r->slow.held);
+	else
+		sl_stats_print(stdout, &r->w.stats, &r->dp.ifs, r->slow.held);
+	rc = 0;
+out_io:
+	close_io(r);
+	sl_dp_destroy(&r->dp);
+out_eal:
+	rte_eal_cleanup();
+out_cmds:
+	sl_cmd_list_free(&cmds);
+out_free:
+	free(r);
+	return rc;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private to the slow path: functions shared between its files. */
+#ifndef SL_DP_SLOW_INT_H
+#define SL_DP_SLOW_INT_H
+
+#include <sluice/slowpath.h>
+
+#include "pkt.h"
+
+/* slowpath.c */
+void slow_drop(struct sl_slow *s, struct rte_mbuf *m, enum sl_drop_reason r);
+void slow_tx(struct sl_slow *s, uint16_t iface, struct rte_mbuf *m);
+struct rte_mbuf *slow_alloc(struct sl_slow *s);
+/* Send a packet (meta: l2_len, out_iface, nexthop) now if its neighbour is
+ * known, else hold it and solicit. */
+void slow_send_or_hold(struct sl_slow *s, struct rte_mbuf *m, uint64_t now);
+/* A neighbour answered: publish its MAC and release what waits for it. */
+void slow_neigh_learn(struct sl_slow *s, uint16_t iface, const struct sl_ip *ip,
+	const uint8_t mac[6], bool create, uint64_t now);
+/* Write an Ethernet (+ VLAN) header for @p oif; returns its length. */
+uint16_t put_l2(uint8_t *p, const struct sl_iface *oif, const uint8_t *dst, uint16_t etype);
+static inline uint16_t l2_len_of(const struct sl_iface *oif)
+{
+	return oif->vlan ? ETH_HLEN + VLAN_HLEN : ETH_HLEN;
+}
+
+/* Turn a request in place into a reply to its sender: L2 destination = the
+ * frame's source, header of @p iif (tag rewritten, added or removed). */
+static inline void reply_l2(struct rte_mbuf *m, uint16_t l2_len, const struct sl_iface *iif)
+{
+	uint8_t dst[6];
+
+	memcpy(dst, rte_pktmbuf_mtod(m, uint8_t *) + 6, 6);
+	sl_l2_out(m, l2_len, iif, dst);
+}
+
+/* arp.c */
+void arp_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now);
+void arp_solicit(struct sl_slow *s, const struct sl_iface *oif, uint32_t target,
+	const uint8_t *unicast_mac);
+
+/* nd.c */
+void nd_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now);
+void nd_solicit(struct sl_slow *s, const struct sl_iface *oif, const uint8_t target[16],
+	const uint8_t *unicast_mac);
+
+/* icmp.c */
+void icmp4_local(struct sl_slow *s, struct rte_mbuf *m, uint64_t now);
+void icmp6_echo(struct sl_slow *s, struct rte_mbuf *m, uint8_t *ip6, uint32_t plen);
+/* Count @p why for @p m and send an ICMP(v6) error about it if allowed. */
+void icmp_error(struct sl_slow *s, struct rte_mbuf *m, enum sl_drop_reason why, uint8_t type,
+	uint8_t code, uint32_t info, uint64_t now);
+
+/* frag.c */
+void frag_or_too_big(struct sl_slow *s, struct rte_mbuf *m, uint64_t now);
+
+#endif

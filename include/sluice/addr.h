@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file addr.h
+ * Address and prefix types shared by the grammar, the FIB and the protocol.
+ * Addresses are kept in network byte order.
+ */
+#ifndef SLUICE_ADDR_H
+#define SLUICE_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SL_AF_INET 4
+#define SL_AF_INET6 6
+
+/** An IPv4 or IPv6 address; for IPv4 only `v4` (network order) is meaningful. */
+struct sl_ip {
+	uint8_t family; /**< SL_AF_INET or SL_AF_INET6 */
+	union {
+		uint32_t v4;    /**< network byte order */
+		uint8_t v6[16]; /**< network byte order */
+	};
+};
+
+/** A prefix: address with host bits cleared, and its length. */
+struct sl_prefix {
+	struct sl_ip addr;
+	uint8_t len;
+};
+
+struct sl_mac {
+	uint8_t b[6];
+};
+
+/**
+ * Parse "192.0.2.1" or "2001:db8::1".
+ * @return 0, or -EINVAL.
+ */
+int sl_ip_parse(const char *s, struct sl_ip *out);
+
+/**
+ * Parse "192.0.2.0/24" or "2001:db8::/32". With @p strict, host bits set in
+ * the address are an error (-EINVAL); without it they are kept (use for
+ * interface addresses such as 192.168.1.1/24).
+ * @return 0, or -EINVAL.
+ */
+int sl_prefix_parse(const char *s, bool strict, struct sl_prefix *out);
+
+/** Parse "02:00:00:00:00:01". @return 0, or -EINVAL. */
+int sl_mac_parse(const char *s, struct sl_mac *out);
+
+/** Format into @p buf (at least 46 bytes). Returns @p buf. */
+char *sl_ip_fmt(const struct sl_ip *ip, char *buf, size_t len);
+/** "a.b.c.d/n" into @p buf (at least 50 bytes). Returns @p buf. */
+char *sl_prefix_fmt(const struct sl_prefix *p, char *buf, size_t len);
+/** "xx:xx:xx:xx:xx:xx" into @p buf (at least 18 bytes). Returns @p buf. */
+char *sl_mac_fmt(const struct sl_mac *m, char *buf, size_t len);
+
+/** Clear the host bits of @p p beyond its length. */
+void sl_prefix_mask(struct sl_prefix *p);
+/** True when @p ip lies inside @p p (same family). */
+bool sl_prefix_contains(const struct sl_prefix *p, const struct sl_ip *ip);
+/** True when both addresses are the same family and value. */
+bool sl_ip_equal(const struct sl_ip *a, const struct sl_ip *b);
+
+#endif

@@ -1,0 +1,39 @@
+#!/usr/bin/python3
+"""ARP resolution that never completes: the first held packet triggers a
+request at t=1.0; packets to other destinations (forwarded out lan0) move the
+clock, so the request is repeated at 2.05 and 3.1 (each at least 1 s after
+the previous); after 3 requests without a reply the two held packets are
+dropped as no-neighbour (by the time the 4.2 packet arrives); the next packet
+for that next hop at 4.5 starts again with a new request, and is still
+waiting when the replay ends, so it is dropped as no-neighbour too."""
+import os
+import sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'lib'))
+from scapy.all import *  # noqa: E402,F401,F403
+from casegen import *  # noqa: E402,F401,F403
+
+cfg = standard_config(extra_lines=[
+    'route add 0.0.0.0/0 via %s dev wan0' % GW_V4,
+    'neighbor add %s lladdr %s dev lan0' % (H1_V4, H1_MAC),
+], header=__doc__)
+c = Case(__file__, cfg, __doc__)
+
+
+def out(t, i):
+    return at(l2(H1_MAC, LAN['mac']) / IP(src=H1_V4, dst=REMOTE_V4, ttl=64, id=i)
+              / UDP(sport=40000, dport=9) / Raw(b'held %d' % i), t)
+
+
+def drv(t, i):
+    return at(l2(GW_MAC, WAN['mac']) / IP(src='198.51.100.9', dst=H1_V4, ttl=64, id=100 + i)
+              / UDP(sport=9, dport=40000) / Raw(b'clock %d' % i), t)
+
+
+p1, p2, p3 = out(1.0, 1), out(1.5, 2), out(4.5, 3)
+d1, d2, d3 = drv(2.05, 1), drv(3.1, 2), drv(4.2, 3)
+c.rx(LAN, p1, p2, p3)
+c.rx(WAN, d1, d2, d3)
+c.tx(WAN, *[arp_request_out(WAN, GW_V4, t=t) for t in (1.0, 2.05, 3.1, 4.5)])
+c.tx(LAN, *[forward4(d, LAN, H1_MAC) for d in (d1, d2, d3)])
+c.write({'rx': 6, 'forwarded': 3, 'local': 0, 'dropped': 3}, {'no-neighbour': 3})

@@ -1,0 +1,37 @@
+#!/usr/bin/python3
+"""ND resolution that never completes: solicitations at t=1.0, 2.05 and 3.1
+(the clock moved by packets forwarded to a static IPv6 neighbour on lan0),
+then the two held packets are dropped as no-neighbour."""
+import os
+import sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'lib'))
+from scapy.all import *  # noqa: E402,F401,F403
+from casegen import *  # noqa: E402,F401,F403
+
+cfg = standard_config(extra_lines=[
+    'route add ::/0 via %s dev wan0' % GW_V6,
+    'neighbor add %s lladdr %s dev lan0' % (H1_V6, H1_MAC),
+], header=__doc__)
+c = Case(__file__, cfg, __doc__)
+
+
+def out(t, i):
+    return at(l2(H1_MAC, LAN['mac'], ethertype=0x86dd)
+              / IPv6(src=H1_V6, dst=REMOTE_V6, hlim=64, tc=0, fl=0)
+              / UDP(sport=40000, dport=9) / Raw(b'held %d' % i), t)
+
+
+def drv(t, i):
+    return at(l2(GW_MAC, WAN['mac'], ethertype=0x86dd)
+              / IPv6(src='2001:db8:100::9', dst=H1_V6, hlim=64, tc=0, fl=0)
+              / UDP(sport=9, dport=40000) / Raw(b'clock %d' % i), t)
+
+
+p1, p2 = out(1.0, 1), out(1.5, 2)
+d1, d2, d3 = drv(2.05, 1), drv(3.1, 2), drv(4.2, 3)
+c.rx(LAN, p1, p2)
+c.rx(WAN, d1, d2, d3)
+c.tx(WAN, *[nd_ns_out(WAN, GW_V6, WAN['v6'], t=t) for t in (1.0, 2.05, 3.1)])
+c.tx(LAN, *[forward6(d, LAN, H1_MAC) for d in (d1, d2, d3)])
+c.write({'rx': 5, 'forwarded': 3, 'local': 0, 'dropped': 2}, {'no-neighbour': 2})

@@ -1,0 +1,506 @@
+"""Shared helpers for pcap-tests case generators.
+
+Every generator builds its input frames and the frames the gateway must send
+from first principles (the rules in README.md "Packet behaviour, exactly"),
+never from sluice's output. This module holds the pieces several cases need:
+
+- deterministic pcap writing (explicit timestamps, fixed global header),
+- the standard lab topology (MACs and addresses used by most cases),
+- the modified EUI-64 link-local address of a MAC,
+- IPv4/IPv6 forwarding rewrites done at byte level (TTL/hop limit, checksum),
+- ICMP/ICMPv6 error frames, ARP replies/requests, ND solicitations and
+  advertisements, built field by field,
+- expect.json writing with sanity checks.
+
+Run generators with /usr/bin/python3 (Debian's python3-scapy).
+"""
+
+import json
+import os
+import struct
+import sys
+
+from scapy.all import (ARP, Dot1Q, Ether, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr,
+                       ICMPv6NDOptSrcLLAddr, IP, IPv6, Raw, conf)
+
+conf.verb = 0
+
+# ---------------------------------------------------------------------------
+# The standard topology. Cases may add interfaces, but reuse these values so
+# that diffs are easy to read.
+
+LAN = dict(name='lan0', mac='02:00:00:00:01:01', v4='192.168.1.1', v4len=24,
+           v6='fd00:1::1', v6len=64, vlan=None)
+WAN = dict(name='wan0', mac='02:00:00:00:02:01', v4='203.0.113.2', v4len=24,
+           v6='2001:db8:ffff::2', v6len=64, vlan=None)
+DMZ = dict(name='dmz0', mac='02:00:00:00:03:01', v4='192.168.2.1', v4len=24,
+           v6='fd00:2::1', v6len=64, vlan=None)
+
+H1_MAC = '02:00:00:00:01:0a'    # LAN host
+H1_V4 = '192.168.1.10'
+H1_V6 = 'fd00:1::10'
+GW_MAC = '02:00:00:00:02:fe'    # upstream router on wan0
+GW_V4 = '203.0.113.1'
+GW_V6 = '2001:db8:ffff::1'
+DMZ_GW_MAC = '02:00:00:00:03:fe'
+DMZ_GW_V4 = '192.168.2.254'
+DMZ_GW_V6 = 'fd00:2::fe'
+REMOTE_V4 = '198.51.100.7'      # somewhere behind the upstream router
+REMOTE_V6 = '2001:db8:100::7'
+
+BCAST = 'ff:ff:ff:ff:ff:ff'
+
+
+def iface_line(i, device=None, extra=''):
+    """Config line for an interface dict (no role: plain routing, no NAT)."""
+    parts = ['interface', i['name'], 'device', device or ('port-' + i['name'])]
+    if i.get('vlan'):
+        parts += ['vlan', str(i['vlan'])]
+    if i.get('v4'):
+        parts += ['address', '%s/%d' % (i['v4'], i['v4len'])]
+    if i.get('v6'):
+        parts += ['address', '%s/%d' % (i['v6'], i['v6len'])]
+    parts += ['mac', i['mac']]
+    if extra:
+        parts.append(extra)
+    return ' '.join(parts)
+
+
+def standard_config(ifaces=(LAN, WAN), extra_lines=(), header=None):
+    lines = []
+    if header:
+        lines += ['# ' + h for h in header.splitlines()]
+    lines += [iface_line(i) for i in ifaces]
+    lines += list(extra_lines)
+    return '\n'.join(lines) + '\n'
+
+
+# ---------------------------------------------------------------------------
+# Small pure helpers
+
+
+def csum(data):
+    """RFC 1071 Internet checksum of bytes."""
+    if len(data) % 2:
+        data += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+
+
+def mac_bytes(mac):
+    return bytes(int(x, 16) for x in mac.split(':'))
+
+
+def eui64_link_local(mac):
+    """fe80::/64 + modified EUI-64 (RFC 4291 appendix A) of a MAC."""
+    b = bytearray(mac_bytes(mac))
+    b[0] ^= 0x02
+    iid = bytes(b[:3]) + b'\xff\xfe' + bytes(b[3:])
+    import ipaddress
+    return str(ipaddress.IPv6Address(b'\xfe\x80' + b'\0' * 6 + iid))
+
+
+def solicited_node(addr):
+    """ff02::1:ffXX:XXXX for an IPv6 address, and its 33:33:ff:.. MAC."""
+    import ipaddress
+    last3 = ipaddress.IPv6Address(addr).packed[-3:]
+    ip = str(ipaddress.IPv6Address(bytes.fromhex('ff02' + '00' * 8 + '0001ff') + last3))
+    mac = '33:33:ff:%02x:%02x:%02x' % tuple(last3)
+    return ip, mac
+
+
+def at(pkt, t):
+    """Set the timestamp of a packet (returns it, for chaining)."""
+    pkt.time = t
+    return pkt
+
+
+def raw_frame(data, t):
+    """A frame given as raw bytes (for malformed inputs)."""
+    p = Raw(load=bytes(data))
+    p.time = t
+    return p
+
+
+def l2(src, dst, vlan=None, ethertype=0x0800):
+    """Ethernet header (plus one 802.1Q tag with PCP 0 when vlan is set)."""
+    if vlan:
+        return Ether(dst=dst, src=src, type=0x8100) / Dot1Q(prio=0, id=0, vlan=vlan,
+                                                             type=ethertype)
+    return Ether(dst=dst, src=src, type=ethertype)
+
+
+def l2_len(frame):
+    b = bytes(frame)
+    et = struct.unpack('!H', b[12:14])[0]
+    return 18 if et == 0x8100 else 14
+
+
+def ip_packet(frame):
+    """The IP packet inside a frame, without Ethernet padding (by IP length)."""
+    b = bytes(frame)
+    off = l2_len(frame)
+    ver = b[off] >> 4
+    if ver == 4:
+        tot = struct.unpack('!H', b[off + 2:off + 4])[0]
+        return b[off:off + tot]
+    if ver == 6:
+        plen = struct.unpack('!H', b[off + 4:off + 6])[0]
+        return b[off:off + 40 + plen]
+    raise ValueError('not IP')
+
+
+# ---------------------------------------------------------------------------
+# What the gateway sends
+
+
+def forward4(frame, out_iface, next_hop_mac, t=None):
+    """IPv4 frame as forwarded: new MACs, TTL - 1, header checksum redone,
+    Ethernet padding not copied, tag of the egress interface."""
+    ip = bytearray(ip_packet(frame))
+    ihl = (ip[0] & 0xf) * 4
+    ip[8] -= 1
+    ip[10:12] = b'\0\0'
+    ip[10:12] = struct.pack('!H', csum(bytes(ip[:ihl])))
+    out = Ether(bytes(l2(out_iface['mac'], next_hop_mac, out_iface.get('vlan'), 0x0800))
+                + bytes(ip))
+    out.time = frame.time if t is None else t
+    return out
+
+
+def forward6(frame, out_iface, next_hop_mac, t=None):
+    """IPv6 frame as forwarded: new MACs, hop limit - 1."""
+    ip = bytearray(ip_packet(frame))
+    ip[7] -= 1
+    out = Ether(bytes(l2(out_iface['mac'], next_hop_mac, out_iface.get('vlan'), 0x86dd))
+                + bytes(ip))
+    out.time = frame.time if t is None else t
+    return out
+
+
+def src_mac(frame):
+    return ':'.join('%02x' % x for x in bytes(frame)[6:12])
+
+
+def ip4_header(src, dst, payload_len, proto, tos=0, ident=0, flags_frag=0, ttl=64):
+    h = bytearray(struct.pack('!BBHHHBBH4s4s', 0x45, tos, 20 + payload_len, ident, flags_frag,
+                              ttl, proto, 0, _v4(src), _v4(dst)))
+    h[10:12] = struct.pack('!H', csum(bytes(h)))
+    return bytes(h)
+
+
+def _v4(a):
+    import ipaddress
+    return ipaddress.IPv4Address(a).packed
+
+
+def _v6(a):
+    import ipaddress
+    return ipaddress.IPv6Address(a).packed
+
+
+def icmp4_error(frame, in_iface, icmp_type, code, rest=0, t=None):
+    """ICMP error about `frame` (as received on in_iface), per README:
+    back to the frame's source MAC, tagged as the ingress interface; IPv4 header
+    v4 IHL 5 TOS 0xc0 id 0 no flags TTL 64 proto 1, src = first IPv4 address of
+    the ingress interface, dst = offending source; ICMP type/code, 4 bytes
+    `rest` (0, or the next-hop MTU for code 4), then the offending IP packet as
+    received, cut so the whole error is at most 576 bytes."""
+    orig = ip_packet(frame)
+    quote = orig[:576 - 20 - 8]
+    icmp = bytearray(struct.pack('!BBHI', icmp_type, code, 0, rest) + quote)
+    icmp[2:4] = struct.pack('!H', csum(bytes(icmp)))
+    orig_src = '.'.join(str(x) for x in orig[12:16])
+    ip = ip4_header(in_iface['v4'], orig_src, len(icmp), 1, tos=0xc0, ident=0, ttl=64)
+    out = Ether(bytes(l2(in_iface['mac'], src_mac(frame), in_iface.get('vlan'), 0x0800))
+                + ip + bytes(icmp))
+    out.time = frame.time if t is None else t
+    return out
+
+
+def icmp6_csum(src, dst, icmp):
+    pseudo = _v6(src) + _v6(dst) + struct.pack('!I3xB', len(icmp), 58)
+    return csum(pseudo + icmp)
+
+
+def ip6_header(src, dst, payload_len, nh, hlim, tc=0, fl=0):
+    return struct.pack('!IHBB16s16s', (6 << 28) | (tc << 20) | fl, payload_len, nh, hlim,
+                       _v6(src), _v6(dst))
+
+
+def icmp6_error(frame, in_iface, icmp_type, code, rest=0, t=None, src=None):
+    """ICMPv6 error about `frame`: hop limit 64, TC 0, flow label 0, source =
+    first global address of the ingress interface (link-local if none),
+    quote cut so the whole error is at most 1280 bytes."""
+    import ipaddress
+    orig = ip_packet(frame)
+    quote = orig[:1280 - 40 - 8]
+    orig_src = str(ipaddress.IPv6Address(orig[8:24]))
+    if src is None:
+        src = in_iface.get('v6') or eui64_link_local(in_iface['mac'])
+    icmp = bytearray(struct.pack('!BBHI', icmp_type, code, 0, rest) + quote)
+    icmp[2:4] = struct.pack('!H', icmp6_csum(src, orig_src, bytes(icmp)))
+    ip = ip6_header(src, orig_src, len(icmp), 58, 64)
+    out = Ether(bytes(l2(in_iface['mac'], src_mac(frame), in_iface.get('vlan'), 0x86dd))
+                + ip + bytes(icmp))
+    out.time = frame.time if t is None else t
+    return out
+
+
+def arp_request_in(sender_mac, sender_ip, target_ip, dst=BCAST, vlan=None, pad=True, t=0):
+    """An ARP request as a host sends it (padded to 60 bytes on the wire)."""
+    p = l2(sender_mac, dst, vlan, 0x0806) / ARP(hwtype=1, ptype=0x0800, hwlen=6, plen=4, op=1,
+                                                 hwsrc=sender_mac, psrc=sender_ip,
+                                                 hwdst='00:00:00:00:00:00', pdst=target_ip)
+    if pad:
+        p = Ether(_pad60(bytes(p)))
+    p.time = t
+    return p
+
+
+def arp_reply_in(sender_mac, sender_ip, target_mac, target_ip, vlan=None, pad=True, t=0):
+    """An ARP reply as a neighbour sends it (padded to 60 bytes)."""
+    p = l2(sender_mac, target_mac, vlan, 0x0806) / ARP(hwtype=1, ptype=0x0800, hwlen=6, plen=4,
+                                                        op=2, hwsrc=sender_mac, psrc=sender_ip,
+                                                        hwdst=target_mac, pdst=target_ip)
+    if pad:
+        p = Ether(_pad60(bytes(p)))
+    p.time = t
+    return p
+
+
+def _pad60(b):
+    return b + b'\0' * max(0, 60 - len(b))
+
+
+def arp_reply_out(request, iface, t=None):
+    """The gateway's reply to an ARP request received on iface (42 bytes, or
+    46 with the interface's tag)."""
+    a = request[ARP]
+    p = l2(iface['mac'], a.hwsrc, iface.get('vlan'), 0x0806) / ARP(
+        hwtype=1, ptype=0x0800, hwlen=6, plen=4, op=2, hwsrc=iface['mac'], psrc=a.pdst,
+        hwdst=a.hwsrc, pdst=a.psrc)
+    p = Ether(bytes(p))
+    p.time = request.time if t is None else t
+    return p
+
+
+def arp_request_out(iface, next_hop, sender_ip=None, t=0):
+    """The gateway's broadcast ARP request for next_hop out of iface."""
+    p = l2(iface['mac'], BCAST, iface.get('vlan'), 0x0806) / ARP(
+        hwtype=1, ptype=0x0800, hwlen=6, plen=4, op=1, hwsrc=iface['mac'],
+        psrc=sender_ip or iface['v4'], hwdst='00:00:00:00:00:00', pdst=next_hop)
+    p = Ether(bytes(p))
+    p.time = t
+    return p
+
+
+def nd_ns(src_mac_, src_ip, target, dst_ip=None, dst_mac=None, sllao=True, hlim=255, vlan=None,
+          t=0):
+    """A neighbour solicitation (multicast to the solicited-node group by default)."""
+    snip, snmac = solicited_node(target)
+    dst_ip = dst_ip or snip
+    dst_mac = dst_mac or snmac
+    p = (l2(src_mac_, dst_mac, vlan, 0x86dd)
+         / IPv6(version=6, tc=0, fl=0, hlim=hlim, src=src_ip, dst=dst_ip, nh=58)
+         / ICMPv6ND_NS(type=135, code=0, res=0, tgt=target))
+    if sllao:
+        p = p / ICMPv6NDOptSrcLLAddr(type=1, len=1, lladdr=src_mac_)
+    p = Ether(bytes(p))
+    p.time = t
+    return p
+
+
+def nd_na(src_mac_, dst_mac, src_ip, dst_ip, target, r, s, o, tllao=True, hlim=255, vlan=None,
+          t=0):
+    """A neighbour advertisement."""
+    p = (l2(src_mac_, dst_mac, vlan, 0x86dd)
+         / IPv6(version=6, tc=0, fl=0, hlim=hlim, src=src_ip, dst=dst_ip, nh=58)
+         / ICMPv6ND_NA(type=136, code=0, R=r, S=s, O=o, res=0, tgt=target))
+    if tllao:
+        p = p / ICMPv6NDOptDstLLAddr(type=2, len=1, lladdr=src_mac_)
+    p = Ether(bytes(p))
+    p.time = t
+    return p
+
+
+def nd_ns_out(iface, target, src_ip, t=0):
+    """The gateway's multicast solicitation for target out of iface."""
+    return nd_ns(iface['mac'], src_ip, target, vlan=iface.get('vlan'), t=t)
+
+
+# ---------------------------------------------------------------------------
+# Writing
+
+
+PCAP_GLOBAL = struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
+
+
+def pcap_bytes(pkts):
+    out = bytearray(PCAP_GLOBAL)
+    for p in pkts:
+        data = bytes(p)
+        if p.time is None:
+            raise ValueError('packet without an explicit time')
+        us = int(round(float(p.time) * 1000000))
+        out += struct.pack('<IIII', us // 1000000, us % 1000000, len(data), len(data))
+        out += data
+    return bytes(out)
+
+
+def _check_frame(p, where):
+    """Dissect a frame with scapy and check the IPv4 header checksum it
+    carries, over the raw bytes (unless the frame is marked broken)."""
+    if id(p) in _BROKEN or isinstance(p, Raw):
+        return
+    b = bytes(p)
+    Ether(b)  # must dissect
+    off = l2_len(p)
+    et = struct.unpack('!H', b[off - 2:off])[0]
+    if et == 0x0800 and len(b) >= off + 20:
+        ihl = (b[off] & 0xf) * 4
+        if csum(b[off:off + ihl]) != 0:
+            raise AssertionError('%s: bad IPv4 header checksum' % where)
+
+
+class Case:
+    """Collects inputs, expected outputs and counters of one case, then writes
+    them into the case directory (or into $SLUICE_GEN_OUT if set: used by
+    run.py --check-generated)."""
+
+    def __init__(self, gen_file, config, description):
+        self.src_dir = os.path.dirname(os.path.abspath(gen_file))
+        self.out_dir = os.environ.get('SLUICE_GEN_OUT') or self.src_dir
+        self.config = config
+        self.description = ' '.join(description.split())
+        self.inputs = {}    # iface -> [pkt]
+        self.outputs = {}   # iface -> [pkt]
+        self.order = []     # --in order
+
+    def rx(self, iface, *pkts):
+        name = iface if isinstance(iface, str) else iface['name']
+        if name not in self.inputs:
+            self.inputs[name] = []
+            self.order.append(name)
+        self.inputs[name].extend(pkts)
+
+    def tx(self, iface, *pkts):
+        name = iface if isinstance(iface, str) else iface['name']
+        self.outputs.setdefault(name, []).extend(pkts)
+
+    def write(self, packets, drops=None, extra=None):
+        """packets: dict rx/forwarded/local/dropped; drops: reason -> count
+        (every reason that must be non-zero; their sum must equal dropped)."""
+        drops = drops or {}
+        for k in ('rx', 'forwarded', 'local', 'dropped'):
+            if k not in packets:
+                raise ValueError('packets.%s missing' % k)
+        n_in = sum(len(v) for v in self.inputs.values())
+        if packets['rx'] != n_in:
+            raise AssertionError('rx %d but %d input packets' % (packets['rx'], n_in))
+        if packets['rx'] != packets['forwarded'] + packets['local'] + packets['dropped']:
+            raise AssertionError('rx != forwarded + local + dropped')
+        if sum(drops.values()) != packets['dropped']:
+            raise AssertionError('sum of drops != dropped')
+        for name, pkts in list(self.inputs.items()) + list(self.outputs.items()):
+            for i, p in enumerate(pkts):
+                _check_frame(p, '%s[%d]' % (name, i))
+            times = [float(p.time) for p in pkts]
+            if times != sorted(times):
+                raise AssertionError('%s: timestamps not in order' % name)
+        os.makedirs(self.out_dir, exist_ok=True)
+        with open(os.path.join(self.out_dir, 'config'), 'w') as f:
+            f.write(self.config)
+        for name, pkts in self.inputs.items():
+            with open(os.path.join(self.out_dir, name + '.in.pcap'), 'wb') as f:
+                f.write(pcap_bytes(pkts))
+        for name, pkts in self.outputs.items():
+            if not pkts:
+                continue
+            with open(os.path.join(self.out_dir, name + '.out.pcap'), 'wb') as f:
+                f.write(pcap_bytes(pkts))
+        exp = {'description': self.description, 'inputs': self.order, 'packets': packets}
+        if drops:
+            exp['drops'] = drops
+        if extra:
+            exp.update(extra)
+        with open(os.path.join(self.out_dir, 'expect.json'), 'w') as f:
+            json.dump(exp, f, indent=2, sort_keys=True)
+            f.write('\n')
+
+
+_BROKEN = set()
+
+
+def broken(p):
+    """Mark a frame as deliberately invalid (skip checksum sanity checks)."""
+    _BROKEN.add(id(p))
+    return p
+
+
+def echo_reply4(request, in_iface, t=None):
+    """Echo reply to an IPv4 echo request received on in_iface: the request's
+    IPv4 header with source/destination swapped, TTL 64, options removed,
+    id/TOS/flags kept, checksum recomputed; ICMP type 0 with the same
+    id/seq/data; back to the request's source MAC, tagged as in_iface."""
+    ip = ip_packet(request)
+    ihl = (ip[0] & 0xf) * 4
+    tos = ip[1]
+    ident, flags_frag = struct.unpack('!HH', ip[4:8])
+    src, dst = ip[12:16], ip[16:20]
+    icmp = bytearray(ip[ihl:])
+    icmp[0] = 0
+    icmp[1] = 0
+    icmp[2:4] = b'\0\0'
+    icmp[2:4] = struct.pack('!H', csum(bytes(icmp)))
+    hdr = bytearray(struct.pack('!BBHHHBBH4s4s', 0x45, tos, 20 + len(icmp), ident, flags_frag,
+                                64, 1, 0, dst, src))
+    hdr[10:12] = struct.pack('!H', csum(bytes(hdr)))
+    out = Ether(bytes(l2(in_iface['mac'], src_mac(request), in_iface.get('vlan'), 0x0800))
+                + bytes(hdr) + bytes(icmp))
+    out.time = request.time if t is None else t
+    return out
+
+
+def echo_reply6(request, in_iface, t=None):
+    """Echo reply to an ICMPv6 echo request: hop limit 64, traffic class and
+    flow label kept, source = the address the request was sent to."""
+    import ipaddress
+    ip = ip_packet(request)
+    vtcfl = struct.unpack('!I', ip[0:4])[0]
+    src = str(ipaddress.IPv6Address(ip[24:40]))
+    dst = str(ipaddress.IPv6Address(ip[8:24]))
+    if ip[6] != 58:
+        raise ValueError('echo_reply6: extension headers not handled')
+    icmp = bytearray(ip[40:])
+    icmp[0] = 129
+    icmp[1] = 0
+    icmp[2:4] = b'\0\0'
+    icmp[2:4] = struct.pack('!H', icmp6_csum(src, dst, bytes(icmp)))
+    hdr = struct.pack('!IHBB16s16s', vtcfl, len(icmp), 58, 64, _v6(src), _v6(dst))
+    out = Ether(bytes(l2(in_iface['mac'], src_mac(request), in_iface.get('vlan'), 0x86dd))
+                + hdr + bytes(icmp))
+    out.time = request.time if t is None else t
+    return out
+
+
+def with_ip_options(frame, opts):
+    """Insert raw option bytes (a multiple of 4) into an option-less IPv4 frame,
+    fixing IHL, total length and header checksum. For malformed option lists
+    that scapy cannot build."""
+    assert len(opts) % 4 == 0
+    b = bytes(frame)
+    off = l2_len(frame)
+    ip = bytearray(b[off:off + 20])
+    assert ip[0] == 0x45
+    rest = b[off + 20:]
+    ip[0] = 0x40 | (5 + len(opts) // 4)
+    ip[2:4] = struct.pack('!H', struct.unpack('!H', bytes(ip[2:4]))[0] + len(opts))
+    hdr = bytearray(bytes(ip) + opts)
+    hdr[10:12] = b'\0\0'
+    hdr[10:12] = struct.pack('!H', csum(bytes(hdr)))
+    out = Ether(b[:off] + bytes(hdr) + rest)
+    out.time = frame.time
+    return out
