@@ -7,8 +7,8 @@
 
 #define ARP_LEN 28
 
-void arp_solicit(struct sl_slow *s, const struct sl_iface *oif, uint32_t target,
-	const uint8_t *unicast_mac)
+void arp_solicit(
+	struct sl_slow *s, const struct sl_iface *oif, uint32_t target, const uint8_t *unicast_mac)
 {
 	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	struct rte_mbuf *m;

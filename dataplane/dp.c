@@ -78,7 +78,8 @@ static int fail(char *err, size_t errlen, unsigned int line, const char *fmt, ..
 	if (line)
 		n = snprintf(err, errlen, "line %u: ", line);
 	va_start(ap, fmt);
-	vsnprintf(err + (n > 0 && (size_t)n < errlen ? n : 0), errlen - (size_t)(n > 0 && (size_t)n < errlen ? n : 0), fmt, ap);
+	vsnprintf(err + (n > 0 && (size_t)n < errlen ? n : 0),
+		errlen - (size_t)(n > 0 && (size_t)n < errlen ? n : 0), fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
@@ -116,8 +117,8 @@ static int iface_routes(struct plan *pl, const struct sl_iface *i, unsigned int 
 	for (unsigned int k = 0; k < i->n_addrs; k++) {
 		const struct sl_prefix *a = &i->addrs[k];
 		unsigned int max = a->addr.family == SL_AF_INET ? 32 : 128;
-		struct sl_route_change c = {.nh = {.family = a->addr.family, .iface = i->id,
-						    .neigh = SL_NEIGH_NONE}};
+		struct sl_route_change c = {
+			.nh = {.family = a->addr.family, .iface = i->id, .neigh = SL_NEIGH_NONE}};
 		int rc;
 
 		c.prefix = *a;
@@ -146,7 +147,8 @@ static int iface_routes(struct plan *pl, const struct sl_iface *i, unsigned int 
 }
 
 /* The interface whose connected subnet holds @p ip (longest), or NULL. */
-static const struct sl_iface *connected_iface(const struct sl_iface_table *t, const struct sl_ip *ip)
+static const struct sl_iface *connected_iface(
+	const struct sl_iface_table *t, const struct sl_ip *ip)
 {
 	const struct sl_iface *best = NULL;
 	int best_len = -1;
@@ -180,15 +182,16 @@ static int plan_cmd(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 	case SL_CMD_INTERFACE: {
 		struct sl_iface *i;
 		if (dp->params.replay && !c->iface.has_mac)
-			return fail(err, errlen, line, "interface %s: 'mac' is required in replay mode",
-				c->iface.name);
+			return fail(err, errlen, line,
+				"interface %s: 'mac' is required in replay mode", c->iface.name);
 		rc = sl_iface_add(&pl->ifs, &c->iface, &i);
 		if (rc == -EEXIST)
 			return fail(err, errlen, line,
 				"interface %s: name, or device %s%s, already in use", c->iface.name,
 				c->iface.device, c->iface.vlan ? " with this vlan" : " untagged");
 		if (rc < 0)
-			return fail(err, errlen, line, "interface %s: %s", c->iface.name, strerror(-rc));
+			return fail(err, errlen, line, "interface %s: %s", c->iface.name,
+				strerror(-rc));
 		return iface_routes(pl, i, line) < 0 ? -ENOMEM : 0;
 	}
 	case SL_CMD_ROUTE_ADD: {
@@ -197,13 +200,15 @@ static int plan_cmd(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 		if (c->route.dev[0]) {
 			dev = sl_iface_by_name(&pl->ifs, c->route.dev);
 			if (dev == NULL)
-				return fail(err, errlen, line, "route add %s: no interface '%s'", b1,
-					c->route.dev);
+				return fail(err, errlen, line, "route add %s: no interface '%s'",
+					b1, c->route.dev);
 		} else if (c->route.has_via) {
 			dev = connected_iface(&pl->ifs, &c->route.via);
 			if (dev == NULL)
 				return fail(err, errlen, line,
-					"route add %s: gateway is on no connected subnet; name a dev", b1);
+					"route add %s: gateway is on no connected subnet; name a "
+					"dev",
+					b1);
 		} else {
 			return fail(err, errlen, line, "route add %s: needs 'via' or 'dev'", b1);
 		}
@@ -212,7 +217,8 @@ static int plan_cmd(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 		rc_.nh.neigh = SL_NEIGH_NONE;
 		if (c->route.has_via) {
 			if (c->route.via.family != c->route.prefix.addr.family)
-				return fail(err, errlen, line, "route add %s: gateway family differs", b1);
+				return fail(err, errlen, line,
+					"route add %s: gateway family differs", b1);
 			rc_.nh.type = SL_NH_GATEWAY;
 			rc_.nh.gw = c->route.via;
 		} else {
@@ -225,12 +231,14 @@ static int plan_cmd(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 		enum sl_route_origin o = SL_ROUTE_STATIC;
 		int k = plan_find(pl, &c->route.prefix);
 		sl_prefix_fmt(&c->route.prefix, b1, sizeof(b1));
-		if (k >= 0 ? pl->rc[k].del : sl_fib_get(&dp->fib, &c->route.prefix, &o) == SL_NH_NONE)
+		if (k >= 0 ? pl->rc[k].del
+			   : sl_fib_get(&dp->fib, &c->route.prefix, &o) == SL_NH_NONE)
 			return fail(err, errlen, line, "route del %s: no such route", b1);
 		if ((k >= 0 ? pl->rc[k].origin : o) != SL_ROUTE_STATIC &&
 			(k >= 0 ? pl->rc[k].origin : o) != SL_ROUTE_KERNEL)
 			return fail(err, errlen, line,
-				"route del %s: an interface address route; change the interface instead",
+				"route del %s: an interface address route; change the interface "
+				"instead",
 				b1);
 		return plan_route(pl, &rc_, line);
 	}
@@ -299,7 +307,7 @@ static int apply_plan(struct sl_dp *dp, struct plan *pl, uint64_t now, char *err
 	if (rc < 0) {
 		sl_prefix_fmt(&pl->rc[bad].prefix, b1, sizeof(b1));
 		return fail(err, errlen, pl->rc_line[bad], "route %s: %s", b1,
-			rc == -EEXIST ? "already exists (overlapping interface subnets?)"
+			rc == -EEXIST	? "already exists (overlapping interface subnets?)"
 			: rc == -ENOSPC ? "FIB full"
 					: strerror(-rc));
 	}
@@ -325,8 +333,8 @@ static int apply_plan(struct sl_dp *dp, struct plan *pl, uint64_t now, char *err
 	return 0;
 }
 
-int sl_dp_apply_list(struct sl_dp *dp, const struct sl_cmd_list *l, uint64_t now, char *err,
-	size_t errlen)
+int sl_dp_apply_list(
+	struct sl_dp *dp, const struct sl_cmd_list *l, uint64_t now, char *err, size_t errlen)
 {
 	struct plan *pl = calloc(1, sizeof(*pl));
 	int rc = 0;

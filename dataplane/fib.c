@@ -154,8 +154,8 @@ void sl_fib_nh_put(struct sl_fib *f, uint32_t id)
 }
 
 /* Route presence and its next hop in one instance. */
-static bool route_find(struct sl_fib *f, unsigned int inst, const struct sl_prefix *p,
-	uint64_t *nh, uint8_t *origin)
+static bool route_find(struct sl_fib *f, unsigned int inst, const struct sl_prefix *p, uint64_t *nh,
+	uint8_t *origin)
 {
 	if (p->addr.family == SL_AF_INET) {
 		struct rte_rib *rib = rte_fib_get_rib(f->v4[inst]);
@@ -180,8 +180,8 @@ static bool route_find(struct sl_fib *f, unsigned int inst, const struct sl_pref
 static void set_origin(struct sl_fib *f, unsigned int inst, const struct sl_prefix *p, uint8_t o)
 {
 	if (p->addr.family == SL_AF_INET) {
-		struct rte_rib_node *n = rte_rib_lookup_exact(rte_fib_get_rib(f->v4[inst]),
-			host4(&p->addr), p->len);
+		struct rte_rib_node *n =
+			rte_rib_lookup_exact(rte_fib_get_rib(f->v4[inst]), host4(&p->addr), p->len);
 		if (n)
 			((struct route_ext *)rte_rib_get_ext(n))->origin = o;
 	} else {
@@ -192,8 +192,8 @@ static void set_origin(struct sl_fib *f, unsigned int inst, const struct sl_pref
 	}
 }
 
-static int inst_add(struct sl_fib *f, unsigned int inst, const struct sl_prefix *p, uint64_t nh,
-	uint8_t origin)
+static int inst_add(
+	struct sl_fib *f, unsigned int inst, const struct sl_prefix *p, uint64_t nh, uint8_t origin)
 {
 	int rc;
 
@@ -244,8 +244,8 @@ static int validate_change(const struct sl_route_change *c)
 	return 0;
 }
 
-int sl_fib_apply(struct sl_fib *f, const struct sl_route_change *c, unsigned int n,
-	unsigned int *bad_index)
+int sl_fib_apply(
+	struct sl_fib *f, const struct sl_route_change *c, unsigned int n, unsigned int *bad_index)
 {
 	unsigned int inactive = __atomic_load_n(&f->active, __ATOMIC_RELAXED) ^ 1;
 	struct undo *u = NULL;
@@ -333,8 +333,8 @@ uint32_t sl_fib_get(const struct sl_fib *f, const struct sl_prefix *p, enum sl_r
 	uint64_t nh;
 	uint8_t o;
 
-	if (!route_find((struct sl_fib *)f, __atomic_load_n(&f->active, __ATOMIC_ACQUIRE), p, &nh,
-		    &o))
+	if (!route_find(
+		    (struct sl_fib *)f, __atomic_load_n(&f->active, __ATOMIC_ACQUIRE), p, &nh, &o))
 		return SL_NH_NONE;
 	if (origin)
 		*origin = o;

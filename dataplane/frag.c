@@ -73,7 +73,8 @@ static void fragment4(struct sl_slow *s, struct rte_mbuf *m, uint16_t mtu, uint6
 		}
 		memcpy(fip + hl, ip + ihl + off, len);
 		wr16(fip + 2, (uint16_t)(hl + len));
-		wr16(fip + 6, (uint16_t)(((!last || orig_mf) ? 0x2000 : 0) | ((orig_off + off) / 8)));
+		wr16(fip + 6,
+			(uint16_t)(((!last || orig_mf) ? 0x2000 : 0) | ((orig_off + off) / 8)));
 		st16(fip + 10, 0);
 		st16(fip + 10, sl_csum(fip, hl));
 		fm = sl_meta(f[nf]);

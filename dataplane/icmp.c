@@ -31,7 +31,6 @@ static bool ratelimit_ok(struct sl_slow *s, uint16_t iface, uint64_t now)
 	return true;
 }
 
-
 void icmp4_local(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 {
 	struct sl_meta *meta = sl_meta(m);

@@ -119,8 +119,8 @@ int sl_iface_src4(const struct sl_iface *i, uint32_t dst, uint32_t *out)
 	return 0;
 }
 
-void sl_iface_src6(const struct sl_iface *i, const uint8_t dst[16], bool any_global,
-	uint8_t out[16])
+void sl_iface_src6(
+	const struct sl_iface *i, const uint8_t dst[16], bool any_global, uint8_t out[16])
 {
 	const struct sl_prefix *first = NULL;
 	struct sl_ip d = {.family = SL_AF_INET6};
@@ -129,7 +129,8 @@ void sl_iface_src6(const struct sl_iface *i, const uint8_t dst[16], bool any_glo
 		memcpy(d.v6, dst, 16);
 	for (unsigned int k = 0; k < i->n_addrs; k++) {
 		const struct sl_prefix *a = &i->addrs[k];
-		if (a->addr.family != SL_AF_INET6 || (a->addr.v6[0] == 0xfe && (a->addr.v6[1] & 0xc0) == 0x80))
+		if (a->addr.family != SL_AF_INET6 ||
+			(a->addr.v6[0] == 0xfe && (a->addr.v6[1] & 0xc0) == 0x80))
 			continue;
 		if (first == NULL)
 			first = a;
@@ -157,7 +158,8 @@ bool sl_iface_has6(const struct sl_iface *i, const uint8_t addr[16])
 	if (memcmp(i->ll6, addr, 16) == 0)
 		return true;
 	for (unsigned int k = 0; k < i->n_addrs; k++)
-		if (i->addrs[k].addr.family == SL_AF_INET6 && memcmp(i->addrs[k].addr.v6, addr, 16) == 0)
+		if (i->addrs[k].addr.family == SL_AF_INET6 &&
+			memcmp(i->addrs[k].addr.v6, addr, 16) == 0)
 			return true;
 	return false;
 }

@@ -14,10 +14,10 @@
 #include <sluice/slowpath.h>
 
 #define LIVE_WORKERS_MAX 16
-#define LIVE_RXQ_MAX 64
+#define LIVE_RXQ_MAX	 64
 
 struct live_rxq {
-	uint16_t port;     /* sluice port index */
+	uint16_t port;	   /* sluice port index */
 	uint16_t eth_port; /* DPDK port id */
 	uint16_t queue;
 };

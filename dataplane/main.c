@@ -27,17 +27,19 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: sluice-dp [EAL args] -- --config FILE [--ctl SOCKET] [--max-routes4 N]\n"
-		"                 [--max-routes6 N] [--max-neighbours N] [--json]\n"
-		"       sluice-dp replay --config FILE --in IFACE=FILE.pcap ... --out-dir DIR "
-		"[--seed N] [--json]\n"
-		"\n"
-		"Runs the sluice gateway on DPDK ports. Interfaces name their ports by DPDK device\n"
-		"name (net_af_packet0, 0000:00:04.0, ...). The main lcore runs the slow path (ARP,\n"
-		"ND, ICMP, neighbour timers); every other lcore is a forwarding worker.\n"
-		"SIGINT/SIGTERM stop the ports and print the counters (--json: as JSON).\n"
-		"Typical: sluice-dp --no-pci -l 0-1 --vdev net_af_packet0,iface=veth0 -- --config gw.conf\n");
+	fprintf(f, "usage: sluice-dp [EAL args] -- --config FILE [--ctl SOCKET] [--max-routes4 N]\n"
+		   "                 [--max-routes6 N] [--max-neighbours N] [--json]\n"
+		   "       sluice-dp replay --config FILE --in IFACE=FILE.pcap ... --out-dir DIR "
+		   "[--seed N] [--json]\n"
+		   "\n"
+		   "Runs the sluice gateway on DPDK ports. Interfaces name their ports by DPDK "
+		   "device\n"
+		   "name (net_af_packet0, 0000:00:04.0, ...). The main lcore runs the slow path "
+		   "(ARP,\n"
+		   "ND, ICMP, neighbour timers); every other lcore is a forwarding worker.\n"
+		   "SIGINT/SIGTERM stop the ports and print the counters (--json: as JSON).\n"
+		   "Typical: sluice-dp --no-pci -l 0-1 --vdev net_af_packet0,iface=veth0 -- "
+		   "--config gw.conf\n");
 }
 
 struct opts {
@@ -136,9 +138,11 @@ static int workers_create(unsigned int n)
 		lw->w.id = i;
 		lw->lcore = lcore;
 		snprintf(name, sizeof(name), "to_slow%u", i);
-		lw->to_slow = rte_ring_create(name, 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		lw->to_slow =
+			rte_ring_create(name, 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "from_slow%u", i);
-		lw->from_slow = rte_ring_create(name, 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		lw->from_slow =
+			rte_ring_create(name, 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (lw->to_slow == NULL || lw->from_slow == NULL)
 			return -ENOMEM;
 		lv.workers[i++] = lw;
@@ -207,7 +211,8 @@ static int live_main(int argc, char **argv)
 	}
 	n_workers = rte_lcore_count() - 1;
 	if (n_workers == 0) {
-		fprintf(stderr, "sluice-dp: needs at least 2 lcores (main + one worker), e.g. -l 0-1\n");
+		fprintf(stderr,
+			"sluice-dp: needs at least 2 lcores (main + one worker), e.g. -l 0-1\n");
 		goto out_cmds;
 	}
 	if (n_workers > LIVE_WORKERS_MAX)
@@ -231,8 +236,9 @@ static int live_main(int argc, char **argv)
 	if (live_ports_start(&lv, pool) < 0)
 		goto out_ports;
 	if (o.ctl)
-		fprintf(stderr, "sluice-dp: note: --ctl %s: the control socket is not served by this "
-				"build yet\n",
+		fprintf(stderr,
+			"sluice-dp: note: --ctl %s: the control socket is not served by this "
+			"build yet\n",
 			o.ctl);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

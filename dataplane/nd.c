@@ -6,8 +6,8 @@
 
 #include "slow_int.h"
 
-#define ND_NS 135
-#define ND_NA 136
+#define ND_NS  135
+#define ND_NA  136
 #define ND_LEN 32 /* NS/NA (24) + one link-layer address option (8) */
 
 /* ICMPv6 checksum over the packet at @p ip6 with payload length @p plen. */

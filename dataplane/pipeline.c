@@ -118,8 +118,8 @@ static inline uint16_t classify6(struct sl_worker *w, struct sl_meta *meta,
 }
 
 /* Ethernet, VLAN, interface and L2 destination; then the L3 classifier. */
-static inline uint16_t classify(struct sl_worker *w, struct rte_mbuf *m, uint16_t port,
-	uint32_t *dst4)
+static inline uint16_t classify(
+	struct sl_worker *w, struct rte_mbuf *m, uint16_t port, uint32_t *dst4)
 {
 	const struct sl_iface_table *ifs = &w->dp->ifs;
 	struct sl_meta *meta = sl_meta(m);
@@ -175,8 +175,8 @@ static inline uint16_t classify(struct sl_worker *w, struct rte_mbuf *m, uint16_
 }
 
 /* Neighbour entry for a next hop, or NULL when the slow path must resolve it. */
-static inline struct sl_neigh_entry *nh_neigh(struct sl_dp *dp, const struct sl_nexthop *nh,
-	const struct sl_ip *dst)
+static inline struct sl_neigh_entry *nh_neigh(
+	struct sl_dp *dp, const struct sl_nexthop *nh, const struct sl_ip *dst)
 {
 	uint32_t idx;
 
@@ -258,8 +258,8 @@ static inline uint16_t finish6(struct sl_worker *w, struct rte_mbuf *m, uint32_t
 	return forward(w, m, meta, nh, &dst, 40u + rd16(ip + 4));
 }
 
-static uint16_t run_burst(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t port,
-	uint16_t *verdict)
+static uint16_t run_burst(
+	struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t port, uint16_t *verdict)
 {
 	struct sl_dp *dp = w->dp;
 	uint32_t ip4[SL_BURST];
@@ -283,8 +283,8 @@ static uint16_t run_burst(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t 
 			idx4[n4++] = (uint16_t)i;
 		} else if (v == PENDING6) {
 			struct sl_meta *meta = sl_meta(pkts[i]);
-			memcpy(ip6[n6], rte_pktmbuf_mtod_offset(pkts[i], uint8_t *,
-						 meta->l2_len + 24), 16);
+			memcpy(ip6[n6],
+				rte_pktmbuf_mtod_offset(pkts[i], uint8_t *, meta->l2_len + 24), 16);
 			idx6[n6++] = (uint16_t)i;
 		}
 		verdict[i] = v;

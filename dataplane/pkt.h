@@ -16,18 +16,18 @@
 #include <sluice/csum.h>
 #include <sluice/iface.h>
 
-#define ETH_HLEN 14
-#define VLAN_HLEN 4
-#define ETYPE_IPV4 0x0800
-#define ETYPE_ARP 0x0806
-#define ETYPE_VLAN 0x8100
-#define ETYPE_QINQ 0x88a8
+#define ETH_HLEN       14
+#define VLAN_HLEN      4
+#define ETYPE_IPV4     0x0800
+#define ETYPE_ARP      0x0806
+#define ETYPE_VLAN     0x8100
+#define ETYPE_QINQ     0x88a8
 #define ETYPE_QINQ_OLD 0x9100
-#define ETYPE_IPV6 0x86dd
+#define ETYPE_IPV6     0x86dd
 
-#define IPPROTO_ICMP_ 1
-#define IPPROTO_TCP_ 6
-#define IPPROTO_UDP_ 17
+#define IPPROTO_ICMP_	1
+#define IPPROTO_TCP_	6
+#define IPPROTO_UDP_	17
 #define IPPROTO_ICMPV6_ 58
 
 static inline uint16_t rd16(const uint8_t *p)
@@ -100,8 +100,8 @@ static inline bool ip6_is_loopback(const uint8_t *a)
  * adds, rewrites or removes the 802.1Q tag as needed. @p l2_in is the
  * current header length (14 or 18). @return 0, or -1 without headroom.
  */
-static inline int sl_l2_out(struct rte_mbuf *m, uint16_t l2_in, const struct sl_iface *oif,
-	const uint8_t *dst_mac)
+static inline int sl_l2_out(
+	struct rte_mbuf *m, uint16_t l2_in, const struct sl_iface *oif, const uint8_t *dst_mac)
 {
 	uint8_t *p;
 
@@ -147,8 +147,8 @@ static inline void sl_trim(struct rte_mbuf *m, uint32_t len)
  * limit - 1 (IPv4 checksum updated per RFC 1624), padding trimmed, L2
  * header of the egress interface. @return 0 or -1 (no headroom).
  */
-static inline int sl_fwd_rewrite(struct rte_mbuf *m, uint16_t l2_len, const struct sl_iface *oif,
-	const uint8_t *dst_mac)
+static inline int sl_fwd_rewrite(
+	struct rte_mbuf *m, uint16_t l2_len, const struct sl_iface *oif, const uint8_t *dst_mac)
 {
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, l2_len);
 	uint32_t ip_len;

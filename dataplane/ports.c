@@ -34,7 +34,8 @@ static int port_start(struct live *lv, struct sl_port *sp, struct rte_mempool *p
 
 	if (rte_eth_dev_get_port_by_name(sp->device, &pid) != 0) {
 		fprintf(stderr,
-			"sluice-dp: device '%s' not found: pass it to EAL (--vdev %s,... for a virtual "
+			"sluice-dp: device '%s' not found: pass it to EAL (--vdev %s,... for a "
+			"virtual "
 			"device, -a PCI-ADDR for a NIC bound to vfio-pci)\n",
 			sp->device, sp->device);
 		return -ENODEV;
@@ -54,7 +55,8 @@ static int port_start(struct live *lv, struct sl_port *sp, struct rte_mempool *p
 	}
 	if (nrxq > 1 && info.flow_type_rss_offloads) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			info.flow_type_rss_offloads &
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
 	}
 	if (mtu >= info.min_mtu && mtu <= info.max_mtu)
@@ -67,22 +69,26 @@ static int port_start(struct live *lv, struct sl_port *sp, struct rte_mempool *p
 		return rc;
 	}
 	for (uint16_t q = 0; q < nrxq; q++) {
-		rc = rte_eth_rx_queue_setup(pid, q, RX_DESC, rte_eth_dev_socket_id(pid), NULL, pool);
+		rc = rte_eth_rx_queue_setup(
+			pid, q, RX_DESC, rte_eth_dev_socket_id(pid), NULL, pool);
 		if (rc < 0) {
-			fprintf(stderr, "sluice-dp: %s: rx queue %u: %s\n", sp->device, q, strerror(-rc));
+			fprintf(stderr, "sluice-dp: %s: rx queue %u: %s\n", sp->device, q,
+				strerror(-rc));
 			return rc;
 		}
 		/* spread the port's queues over the workers */
 		struct live_worker *lw = lv->workers[(sp->id + q) % lv->n_workers];
 		if (lw->n_rxq < LIVE_RXQ_MAX)
-			lw->rxq[lw->n_rxq++] = (struct live_rxq){.port = sp->id, .eth_port = pid, .queue = q};
+			lw->rxq[lw->n_rxq++] =
+				(struct live_rxq){.port = sp->id, .eth_port = pid, .queue = q};
 	}
 	for (uint16_t q = 0; q < ntxq; q++) {
 		struct rte_eth_txconf txc = info.default_txconf;
 		txc.offloads = conf.txmode.offloads;
 		rc = rte_eth_tx_queue_setup(pid, q, TX_DESC, rte_eth_dev_socket_id(pid), &txc);
 		if (rc < 0) {
-			fprintf(stderr, "sluice-dp: %s: tx queue %u: %s\n", sp->device, q, strerror(-rc));
+			fprintf(stderr, "sluice-dp: %s: tx queue %u: %s\n", sp->device, q,
+				strerror(-rc));
 			return rc;
 		}
 	}
@@ -97,7 +103,8 @@ static int port_start(struct live *lv, struct sl_port *sp, struct rte_mempool *p
 			sl_iface_set_mac(ifc, (const struct sl_mac *)mac.addr_bytes);
 		} else if (memcmp(ifc->mac.b, mac.addr_bytes, 6) != 0) {
 			/* a configured MAC: make it the port's, or listen for it */
-			if (rte_eth_dev_default_mac_addr_set(pid, (struct rte_ether_addr *)ifc->mac.b) == 0)
+			if (rte_eth_dev_default_mac_addr_set(
+				    pid, (struct rte_ether_addr *)ifc->mac.b) == 0)
 				memcpy(mac.addr_bytes, ifc->mac.b, 6);
 			else
 				promisc = true;
@@ -128,8 +135,8 @@ int live_ports_start(struct live *lv, struct rte_mempool *pool)
 	for (unsigned int w = 0; w < lv->n_workers; w++) {
 		struct live_worker *lw = lv->workers[w];
 		for (unsigned int p = 0; p < t->n_ports; p++) {
-			lw->txb[p] = rte_zmalloc_socket("txb", RTE_ETH_TX_BUFFER_SIZE(SL_BURST), 0,
-				SOCKET_ID_ANY);
+			lw->txb[p] = rte_zmalloc_socket(
+				"txb", RTE_ETH_TX_BUFFER_SIZE(SL_BURST), 0, SOCKET_ID_ANY);
 			if (lw->txb[p] == NULL)
 				return -ENOMEM;
 			rte_eth_tx_buffer_init(lw->txb[p], SL_BURST);

@@ -49,7 +49,8 @@ struct replay {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sluice-dp replay --config FILE --in IFACE=FILE.pcap [--in ...] --out-dir DIR\n"
+		"usage: sluice-dp replay --config FILE --in IFACE=FILE.pcap [--in ...] --out-dir "
+		"DIR\n"
 		"                        [--seed N] [--json]\n"
 		"Runs the real packet pipeline over pcap input, offline (no NIC, no hugepages).\n"
 		"Packets of all inputs are processed in timestamp order; the timestamps are the\n"
@@ -80,8 +81,9 @@ static int read_next(struct input *in)
 
 	if (rc != 1) {
 		if (rc == PCAP_ERROR)
-			fprintf(stderr, "sluice-dp replay: %s: read error after some packets: %s "
-					"(the rest of the file is ignored)\n",
+			fprintf(stderr,
+				"sluice-dp replay: %s: read error after some packets: %s "
+				"(the rest of the file is ignored)\n",
 				in->path, pcap_geterr(in->pc));
 		in->done = true;
 		return 0;
@@ -100,13 +102,14 @@ static int open_inputs(struct replay *r)
 		int dlt;
 
 		if (ifc == NULL) {
-			fprintf(stderr, "sluice-dp replay: --in %s=%s: no interface '%s' in the config\n",
+			fprintf(stderr,
+				"sluice-dp replay: --in %s=%s: no interface '%s' in the config\n",
 				in->iface_name, in->path, in->iface_name);
 			return -ENOENT;
 		}
 		in->iface = ifc->id;
-		in->pc = pcap_open_offline_with_tstamp_precision(in->path,
-			PCAP_TSTAMP_PRECISION_NANO, err);
+		in->pc = pcap_open_offline_with_tstamp_precision(
+			in->path, PCAP_TSTAMP_PRECISION_NANO, err);
 		if (in->pc == NULL) {
 			fprintf(stderr, "sluice-dp replay: %s: %s\n", in->path, err);
 			return -EIO;
@@ -115,7 +118,8 @@ static int open_inputs(struct replay *r)
 		if (dlt != DLT_EN10MB) {
 			const char *name = pcap_datalink_val_to_name(dlt);
 			fprintf(stderr,
-				"sluice-dp replay: %s: link type %d (%s) is not Ethernet; only Ethernet "
+				"sluice-dp replay: %s: link type %d (%s) is not Ethernet; only "
+				"Ethernet "
 				"(linktype 1) captures can be replayed\n",
 				in->path, dlt, name ? name : "unknown");
 			return -EPROTONOSUPPORT;
@@ -138,7 +142,8 @@ static int open_outputs(struct replay *r, const char *dir)
 		r->out[i].dead = pcap_open_dead(DLT_EN10MB, 65535);
 		r->out[i].d = pcap_dump_open(r->out[i].dead, path);
 		if (r->out[i].d == NULL) {
-			fprintf(stderr, "sluice-dp replay: %s: %s\n", path, pcap_geterr(r->out[i].dead));
+			fprintf(stderr, "sluice-dp replay: %s: %s\n", path,
+				pcap_geterr(r->out[i].dead));
 			return -EIO;
 		}
 	}
@@ -232,12 +237,14 @@ static int parse_args(int argc, char **argv, struct replay *r, const char **conf
 		case 'i':
 			eq = strchr(optarg, '=');
 			if (eq == NULL || eq == optarg || eq[1] == 0) {
-				fprintf(stderr, "sluice-dp replay: --in wants IFACE=FILE.pcap, got '%s'\n",
+				fprintf(stderr,
+					"sluice-dp replay: --in wants IFACE=FILE.pcap, got '%s'\n",
 					optarg);
 				return 2;
 			}
 			if (r->n_in == MAX_INPUTS) {
-				fprintf(stderr, "sluice-dp replay: at most %d inputs\n", MAX_INPUTS);
+				fprintf(stderr, "sluice-dp replay: at most %d inputs\n",
+					MAX_INPUTS);
 				return 2;
 			}
 			*eq = 0;
@@ -251,7 +258,8 @@ static int parse_args(int argc, char **argv, struct replay *r, const char **conf
 			errno = 0;
 			unsigned long v = strtoul(optarg, &end, 0);
 			if (errno || *end || end == optarg || v > UINT32_MAX) {
-				fprintf(stderr, "sluice-dp replay: --seed wants a number 0..%u, got '%s'\n",
+				fprintf(stderr,
+					"sluice-dp replay: --seed wants a number 0..%u, got '%s'\n",
 					UINT32_MAX, optarg);
 				return 2;
 			}

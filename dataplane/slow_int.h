@@ -36,8 +36,8 @@ static inline void reply_l2(struct rte_mbuf *m, uint16_t l2_len, const struct sl
 
 /* arp.c */
 void arp_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now);
-void arp_solicit(struct sl_slow *s, const struct sl_iface *oif, uint32_t target,
-	const uint8_t *unicast_mac);
+void arp_solicit(
+	struct sl_slow *s, const struct sl_iface *oif, uint32_t target, const uint8_t *unicast_mac);
 
 /* nd.c */
 void nd_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now);

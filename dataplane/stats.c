@@ -40,16 +40,18 @@ uint64_t sl_stats_dropped(const struct sl_stats *s)
 	return n;
 }
 
-void sl_stats_print(FILE *f, const struct sl_stats *s, const struct sl_iface_table *t, uint64_t held)
+void sl_stats_print(
+	FILE *f, const struct sl_stats *s, const struct sl_iface_table *t, uint64_t held)
 {
-	fprintf(f, "%-12s %14s %14s %16s %16s\n", "interface", "rx-packets", "tx-packets", "rx-bytes",
-		"tx-bytes");
+	fprintf(f, "%-12s %14s %14s %16s %16s\n", "interface", "rx-packets", "tx-packets",
+		"rx-bytes", "tx-bytes");
 	for (unsigned int i = 0; i < t->n_ifaces; i++)
 		fprintf(f, "%-12s %14" PRIu64 " %14" PRIu64 " %16" PRIu64 " %16" PRIu64 "\n",
 			t->ifaces[i].name, s->if_rx[i], s->if_tx[i], s->if_rx_bytes[i],
 			s->if_tx_bytes[i]);
-	fprintf(f, "packets: rx %" PRIu64 ", forwarded %" PRIu64 ", local %" PRIu64
-		   ", dropped %" PRIu64 ", held %" PRIu64 "\n",
+	fprintf(f,
+		"packets: rx %" PRIu64 ", forwarded %" PRIu64 ", local %" PRIu64
+		", dropped %" PRIu64 ", held %" PRIu64 "\n",
 		s->rx, s->forwarded, s->local, sl_stats_dropped(s), held);
 	for (unsigned int i = 0; i < SL_DROP_MAX; i++)
 		if (s->drop[i])
@@ -59,19 +61,20 @@ void sl_stats_print(FILE *f, const struct sl_stats *s, const struct sl_iface_tab
 			fprintf(f, "  %-31s %" PRIu64 "\n", sl_event_name(i), s->event[i]);
 }
 
-void sl_stats_print_json(FILE *f, const struct sl_stats *s, const struct sl_iface_table *t,
-	uint64_t held)
+void sl_stats_print_json(
+	FILE *f, const struct sl_stats *s, const struct sl_iface_table *t, uint64_t held)
 {
-	fprintf(f, "{\"packets\": {\"rx\": %" PRIu64 ", \"forwarded\": %" PRIu64 ", \"local\": %" PRIu64
-		   ", \"dropped\": %" PRIu64 ", \"held\": %" PRIu64 "},\n",
+	fprintf(f,
+		"{\"packets\": {\"rx\": %" PRIu64 ", \"forwarded\": %" PRIu64
+		", \"local\": %" PRIu64 ", \"dropped\": %" PRIu64 ", \"held\": %" PRIu64 "},\n",
 		s->rx, s->forwarded, s->local, sl_stats_dropped(s), held);
 	fprintf(f, " \"interfaces\": {");
 	for (unsigned int i = 0; i < t->n_ifaces; i++)
 		fprintf(f,
-			"%s\"%s\": {\"rx\": %" PRIu64 ", \"tx\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
-			", \"tx_bytes\": %" PRIu64 "}",
-			i ? ", " : "", t->ifaces[i].name, s->if_rx[i], s->if_tx[i], s->if_rx_bytes[i],
-			s->if_tx_bytes[i]);
+			"%s\"%s\": {\"rx\": %" PRIu64 ", \"tx\": %" PRIu64
+			", \"rx_bytes\": %" PRIu64 ", \"tx_bytes\": %" PRIu64 "}",
+			i ? ", " : "", t->ifaces[i].name, s->if_rx[i], s->if_tx[i],
+			s->if_rx_bytes[i], s->if_tx_bytes[i]);
 	fprintf(f, "},\n \"drops\": {");
 	for (unsigned int i = 0; i < SL_DROP_MAX; i++)
 		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", sl_drop_name(i), s->drop[i]);

@@ -31,8 +31,8 @@ static void tx_unsent(struct rte_mbuf **pkts, uint16_t unsent, void *arg)
 	}
 }
 
-static inline void tx_one(struct live_worker *lw, const struct sl_iface_table *t, uint16_t iface,
-	struct rte_mbuf *m)
+static inline void tx_one(
+	struct live_worker *lw, const struct sl_iface_table *t, uint16_t iface, struct rte_mbuf *m)
 {
 	const struct sl_iface *oif = &t->ifaces[iface];
 	const struct sl_port *p = &t->ports[oif->port];
@@ -85,7 +85,8 @@ int live_worker_main(void *arg)
 					rte_pktmbuf_free(pkts[i]);
 			}
 			if (ns) {
-				unsigned int k = rte_ring_enqueue_burst(lw->to_slow, (void **)slowq, ns, NULL);
+				unsigned int k = rte_ring_enqueue_burst(
+					lw->to_slow, (void **)slowq, ns, NULL);
 				for (; k < ns; k++) {
 					sl_stats_drop(&lw->w.stats, SL_DROP_SLOWPATH_FULL);
 					rte_pktmbuf_free(slowq[k]);
@@ -93,7 +94,8 @@ int live_worker_main(void *arg)
 			}
 		}
 		/* what the slow path built or released */
-		unsigned int ng = rte_ring_dequeue_burst(lw->from_slow, (void **)pkts, SL_BURST, NULL);
+		unsigned int ng =
+			rte_ring_dequeue_burst(lw->from_slow, (void **)pkts, SL_BURST, NULL);
 		for (unsigned int i = 0; i < ng; i++)
 			tx_one(lw, t, sl_meta(pkts[i])->out_iface, pkts[i]);
 		busy += ng;
@@ -136,8 +138,8 @@ void live_main_loop(struct live *lv)
 		unsigned int busy = 0;
 
 		for (unsigned int w = 0; w < lv->n_workers; w++) {
-			unsigned int n = rte_ring_dequeue_burst(lv->workers[w]->to_slow, (void **)pkts,
-				SL_BURST, NULL);
+			unsigned int n = rte_ring_dequeue_burst(
+				lv->workers[w]->to_slow, (void **)pkts, SL_BURST, NULL);
 			for (unsigned int i = 0; i < n; i++)
 				sl_slow_input(&lv->slow, pkts[i], now);
 			busy += n;

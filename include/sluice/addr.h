@@ -11,14 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SL_AF_INET 4
+#define SL_AF_INET  4
 #define SL_AF_INET6 6
 
 /** An IPv4 or IPv6 address; for IPv4 only `v4` (network order) is meaningful. */
 struct sl_ip {
 	uint8_t family; /**< SL_AF_INET or SL_AF_INET6 */
 	union {
-		uint32_t v4;    /**< network byte order */
+		uint32_t v4;	/**< network byte order */
 		uint8_t v6[16]; /**< network byte order */
 	};
 };

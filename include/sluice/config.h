@@ -25,10 +25,10 @@
 
 #include <sluice/addr.h>
 
-#define SL_NAME_MAX 32    /**< interface name, including NUL */
-#define SL_DEVICE_MAX 128 /**< device string, including NUL */
+#define SL_NAME_MAX	   32  /**< interface name, including NUL */
+#define SL_DEVICE_MAX	   128 /**< device string, including NUL */
 #define SL_IFACE_ADDRS_MAX 8
-#define SL_ERR_MAX 256
+#define SL_ERR_MAX	   256
 
 enum sl_role {
 	SL_ROLE_NONE = 0, /**< routed only, no NAT role */
@@ -68,7 +68,7 @@ struct sl_cmd_interface {
 struct sl_cmd_route {
 	struct sl_prefix prefix; /**< host bits must be clear */
 	bool has_via;
-	struct sl_ip via; /**< same family as prefix */
+	struct sl_ip via;      /**< same family as prefix */
 	char dev[SL_NAME_MAX]; /**< empty: resolved from the connected route to `via` */
 };
 
@@ -166,8 +166,8 @@ struct sl_cmd_list {
 int sl_cmd_list_load(const char *path, struct sl_cmd_list *out, char *err, size_t errlen);
 
 /** Same as sl_cmd_list_load over an in-memory text (name used in messages). */
-int sl_cmd_list_parse(const char *name, const char *text, struct sl_cmd_list *out, char *err,
-	size_t errlen);
+int sl_cmd_list_parse(
+	const char *name, const char *text, struct sl_cmd_list *out, char *err, size_t errlen);
 
 /** Append one command (copied). @return 0 or -ENOMEM. */
 int sl_cmd_list_append(struct sl_cmd_list *l, const struct sl_cmd *c, unsigned int line);

@@ -76,8 +76,8 @@ static inline uint16_t sl_csum_update16(uint16_t check, uint16_t old, uint16_t n
 static inline uint16_t sl_csum_update32(uint16_t check, uint32_t old, uint32_t new)
 {
 	uint32_t sum = (uint16_t)~check;
-	sum += (uint16_t)~(old >> 16);
-	sum += (uint16_t)~(old & 0xffff);
+	sum += (uint16_t) ~(old >> 16);
+	sum += (uint16_t) ~(old & 0xffff);
 	sum += new >> 16;
 	sum += new & 0xffff;
 	return (uint16_t)~sl_csum_fold(sum);
@@ -101,8 +101,8 @@ static inline uint32_t sl_csum_pseudo4(uint32_t src, uint32_t dst, uint8_t proto
 }
 
 /** Pseudo-header sum for IPv6 (RFC 8200 §8.1). */
-static inline uint32_t sl_csum_pseudo6(const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
-	uint32_t l4len)
+static inline uint32_t sl_csum_pseudo6(
+	const uint8_t src[16], const uint8_t dst[16], uint8_t proto, uint32_t l4len)
 {
 	uint32_t sum = sl_csum_add(0, src, 16);
 	uint8_t b[8] = {(uint8_t)(l4len >> 24), (uint8_t)(l4len >> 16), (uint8_t)(l4len >> 8),

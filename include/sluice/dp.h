@@ -26,7 +26,7 @@ struct sl_dp_params {
 	uint32_t max_routes6;
 	uint32_t max_neighbours;
 	unsigned int n_workers; /**< RCU readers */
-	bool replay;            /**< interface MACs must be configured */
+	bool replay;		/**< interface MACs must be configured */
 };
 
 struct sl_dp {
@@ -52,8 +52,8 @@ void sl_dp_destroy(struct sl_dp *dp);
  * changes and @p err says "LINE: problem" (line from @p l->lines).
  * Routes are applied as one FIB batch. @return 0 or -errno.
  */
-int sl_dp_apply_list(struct sl_dp *dp, const struct sl_cmd_list *l, uint64_t now, char *err,
-	size_t errlen);
+int sl_dp_apply_list(
+	struct sl_dp *dp, const struct sl_cmd_list *l, uint64_t now, char *err, size_t errlen);
 
 /** Apply one command (the control protocol's entry point). */
 int sl_dp_apply(struct sl_dp *dp, const struct sl_cmd *c, uint64_t now, char *err, size_t errlen);

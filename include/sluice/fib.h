@@ -27,19 +27,19 @@ struct rte_fib6;
 struct rte_rcu_qsbr;
 struct rte_hash;
 
-#define SL_NH_MAX 32768 /**< 2-byte next hops: ids < 2^15 (and at most 32767 tbl8 groups) */
-#define SL_NH_NONE 0    /**< lookup result: no route */
+#define SL_NH_MAX  32768 /**< 2-byte next hops: ids < 2^15 (and at most 32767 tbl8 groups) */
+#define SL_NH_NONE 0	 /**< lookup result: no route */
 
 enum sl_nh_type {
 	SL_NH_UNUSED = 0,
-	SL_NH_GATEWAY,   /**< via gw on iface: neighbour = gw */
+	SL_NH_GATEWAY,	 /**< via gw on iface: neighbour = gw */
 	SL_NH_CONNECTED, /**< on-link on iface: neighbour = destination */
-	SL_NH_LOCAL,     /**< one of our addresses */
+	SL_NH_LOCAL,	 /**< one of our addresses */
 	SL_NH_BROADCAST, /**< a connected subnet's broadcast address */
 };
 
 struct sl_nexthop {
-	uint8_t type;   /**< enum sl_nh_type */
+	uint8_t type;	/**< enum sl_nh_type */
 	uint8_t family; /**< SL_AF_INET / SL_AF_INET6 */
 	uint16_t iface;
 	uint32_t neigh; /**< neighbour entry for SL_NH_GATEWAY, else UINT32_MAX */
@@ -100,12 +100,12 @@ void sl_fib_nh_put(struct sl_fib *f, uint32_t id);
  * applied; @p bad_index (if not NULL) says which change failed.
  * @return 0 or -errno.
  */
-int sl_fib_apply(struct sl_fib *f, const struct sl_route_change *c, unsigned int n,
-	unsigned int *bad_index);
+int sl_fib_apply(
+	struct sl_fib *f, const struct sl_route_change *c, unsigned int n, unsigned int *bad_index);
 
 /** Exact-match: the next-hop id installed for @p p, or SL_NH_NONE. */
-uint32_t sl_fib_get(const struct sl_fib *f, const struct sl_prefix *p,
-	enum sl_route_origin *origin);
+uint32_t sl_fib_get(
+	const struct sl_fib *f, const struct sl_prefix *p, enum sl_route_origin *origin);
 
 /** Longest-prefix match of one address (slow-path/tests convenience). */
 uint32_t sl_fib_lookup(const struct sl_fib *f, const struct sl_ip *ip);

@@ -15,10 +15,10 @@
 #include <sluice/addr.h>
 #include <sluice/config.h>
 
-#define SL_IFACE_MAX 64
-#define SL_PORT_MAX 32
+#define SL_IFACE_MAX  64
+#define SL_PORT_MAX   32
 #define SL_IFACE_NONE 0xffff
-#define SL_VLAN_MAX 4096
+#define SL_VLAN_MAX   4096
 
 struct sl_iface {
 	bool in_use;
@@ -86,8 +86,8 @@ int sl_iface_src4(const struct sl_iface *i, uint32_t dst, uint32_t *out);
  * As sl_iface_src4 for IPv6: a global address whose prefix contains @p dst,
  * else (with @p any_global) the first global one, else the link-local.
  */
-void sl_iface_src6(const struct sl_iface *i, const uint8_t dst[16], bool any_global,
-	uint8_t out[16]);
+void sl_iface_src6(
+	const struct sl_iface *i, const uint8_t dst[16], bool any_global, uint8_t out[16]);
 
 /** True when @p addr (IPv4, network order) is one of the interface's. */
 bool sl_iface_has4(const struct sl_iface *i, uint32_t addr);

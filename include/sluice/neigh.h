@@ -25,12 +25,12 @@ struct rte_hash;
 struct rte_mbuf;
 
 #define SL_NEIGH_HOLD_MAX 4
-#define SL_NEIGH_VALID (1ull << 63)
-#define SL_NEIGH_NONE UINT32_MAX
+#define SL_NEIGH_VALID	  (1ull << 63)
+#define SL_NEIGH_NONE	  UINT32_MAX
 
 /* timings, nanoseconds */
-#define SL_NEIGH_RETRANS_NS 1000000000ull   /**< between solicitations */
-#define SL_NEIGH_MAX_PROBES 3               /**< before FAILED */
+#define SL_NEIGH_RETRANS_NS   1000000000ull  /**< between solicitations */
+#define SL_NEIGH_MAX_PROBES   3		     /**< before FAILED */
 #define SL_NEIGH_REACHABLE_NS 30000000000ull /**< then re-probe if used */
 
 enum sl_neigh_state {
@@ -51,7 +51,7 @@ struct sl_neigh_key {
 
 struct sl_neigh_entry {
 	uint64_t mac_word; /**< SL_NEIGH_VALID | MAC in the low 48 bits (byte 0 = MAC[0]); atomic */
-	uint8_t used;      /**< set by workers when they forward through it */
+	uint8_t used;	   /**< set by workers when they forward through it */
 	uint8_t state;
 	uint8_t probes;
 	uint8_t n_held;

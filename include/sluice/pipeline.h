@@ -33,10 +33,10 @@
 /** Why a packet goes to the slow path. */
 enum sl_slow_kind {
 	SL_SLOW_ARP = 1,
-	SL_SLOW_LOCAL4,     /**< addressed to one of our IPv4 addresses */
-	SL_SLOW_LOCAL6,     /**< ours or ND / multicast we listen to */
+	SL_SLOW_LOCAL4,	    /**< addressed to one of our IPv4 addresses */
+	SL_SLOW_LOCAL6,	    /**< ours or ND / multicast we listen to */
 	SL_SLOW_NO_ROUTE,   /**< no-route: count + ICMP unreachable */
-	SL_SLOW_TTL,        /**< ttl-exceeded: count + ICMP time exceeded */
+	SL_SLOW_TTL,	    /**< ttl-exceeded: count + ICMP time exceeded */
 	SL_SLOW_NEIGH_MISS, /**< next hop unresolved: hold + solicit */
 	SL_SLOW_TOO_BIG,    /**< over the egress MTU: fragment or ICMP */
 };
@@ -46,10 +46,10 @@ enum sl_slow_kind {
  * priv_size >= sizeof(struct sl_meta)).
  */
 struct sl_meta {
-	uint16_t iface;    /**< ingress logical interface */
+	uint16_t iface; /**< ingress logical interface */
 	uint16_t out_iface;
 	uint16_t l2_len;   /**< 14 or 18 */
-	uint8_t slow;      /**< enum sl_slow_kind */
+	uint8_t slow;	   /**< enum sl_slow_kind */
 	uint8_t l2_mcast;  /**< received as L2 broadcast/multicast */
 	uint8_t generated; /**< built by the gateway, not a received packet */
 	uint8_t pad[3];

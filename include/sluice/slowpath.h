@@ -22,7 +22,7 @@
 typedef void (*sl_tx_fn)(void *ctx, uint16_t iface, struct rte_mbuf *m);
 
 #define SL_ICMP_RATE_PER_S 1000
-#define SL_ICMP_BURST 50
+#define SL_ICMP_BURST	   50
 
 struct sl_ratelimit {
 	uint64_t tokens;
@@ -35,7 +35,7 @@ struct sl_slow {
 	struct sl_stats stats;
 	sl_tx_fn tx;
 	void *tx_ctx;
-	uint64_t held;       /**< packets waiting in neighbour hold queues */
+	uint64_t held;	     /**< packets waiting in neighbour hold queues */
 	uint64_t next_timer; /**< ns: earliest neighbour event */
 	struct sl_ratelimit icmp_rl[SL_IFACE_MAX];
 };

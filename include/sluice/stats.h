@@ -16,22 +16,22 @@
 #include <sluice/iface.h>
 
 /** Events that are not packet outcomes (things the gateway generated). */
-#define SL_EVENTS(X) \
-	X(ICMP_SENT, "icmp-errors-sent") \
+#define SL_EVENTS(X)                              \
+	X(ICMP_SENT, "icmp-errors-sent")          \
 	X(ICMP_RATE_LIMITED, "icmp-rate-limited") \
-	X(ECHO_REPLIES, "echo-replies-sent") \
-	X(ARP_REQUESTS, "arp-requests-sent") \
-	X(ARP_REPLIES, "arp-replies-sent") \
-	X(ND_SOLICITS, "nd-solicits-sent") \
-	X(ND_ADVERTS, "nd-adverts-sent") \
-	X(FRAGMENTS, "fragments-sent") \
+	X(ECHO_REPLIES, "echo-replies-sent")      \
+	X(ARP_REQUESTS, "arp-requests-sent")      \
+	X(ARP_REPLIES, "arp-replies-sent")        \
+	X(ND_SOLICITS, "nd-solicits-sent")        \
+	X(ND_ADVERTS, "nd-adverts-sent")          \
+	X(FRAGMENTS, "fragments-sent")            \
 	X(GEN_TX_FAILED, "generated-tx-failed")
 
 enum sl_event {
 #define SL_X_EV(e, n) SL_EV_##e,
 	SL_EVENTS(SL_X_EV)
 #undef SL_X_EV
-	SL_EV_MAX
+		SL_EV_MAX
 };
 
 struct sl_stats {
@@ -63,9 +63,10 @@ const char *sl_event_name(unsigned int ev);
  * Print counters: per-interface rx/tx, the outcome totals, each nonzero
  * drop reason and event. @p held is the number of packets still queued.
  */
-void sl_stats_print(FILE *f, const struct sl_stats *s, const struct sl_iface_table *t, uint64_t held);
+void sl_stats_print(
+	FILE *f, const struct sl_stats *s, const struct sl_iface_table *t, uint64_t held);
 /** The same as one JSON object (every reason, zeros included). */
-void sl_stats_print_json(FILE *f, const struct sl_stats *s, const struct sl_iface_table *t,
-	uint64_t held);
+void sl_stats_print_json(
+	FILE *f, const struct sl_stats *s, const struct sl_iface_table *t, uint64_t held);
 
 #endif
