@@ -65,7 +65,8 @@ static struct shown shown(const char *w)
 	return r;
 }
 
-static const char *const commands[] = {"interface", "route", "neighbor", "neighbour", "show", NULL};
+static const char *const commands[] = {
+	"interface", "route", "neighbor", "neighbour", "show", "clear", "trace", NULL};
 
 enum iface_kw { KW_DEVICE, KW_VLAN, KW_ADDRESS, KW_ROLE, KW_MAC, KW_MTU };
 static const char *const iface_keywords[] = {
@@ -80,12 +81,14 @@ static const char *const iface_values[] = {
 };
 
 static const char *const actions[] = {"add", "del", NULL};
+static const char *const route_actions[] = {"add", "del", "sync", NULL};
 
-enum route_kw { KW_VIA, KW_DEV };
-static const char *const route_keywords[] = {"via", "dev", NULL};
+enum route_kw { KW_VIA, KW_DEV, KW_PROTO };
+static const char *const route_keywords[] = {"via", "dev", "proto", NULL};
 static const char *const route_values[] = {
 	[KW_VIA] = "a gateway address",
 	[KW_DEV] = "an interface name",
+	[KW_PROTO] = "'kernel' or 'static'",
 };
 
 enum neigh_kw { KW_LLADDR, KW_NDEV };
@@ -97,9 +100,9 @@ static const char *const neigh_values[] = {
 };
 
 static const char *const show_items[] = {
-	"interfaces", "routes", "neighbors", "neighbours", "stats", NULL};
-static const enum sl_show_what show_whats[] = {
-	SL_SHOW_INTERFACES, SL_SHOW_ROUTES, SL_SHOW_NEIGHBORS, SL_SHOW_NEIGHBORS, SL_SHOW_STATS};
+	"interfaces", "routes", "neighbors", "neighbours", "stats", "sessions", NULL};
+static const enum sl_show_what show_whats[] = {SL_SHOW_INTERFACES, SL_SHOW_ROUTES,
+	SL_SHOW_NEIGHBORS, SL_SHOW_NEIGHBORS, SL_SHOW_STATS, SL_SHOW_SESSIONS};
 
 /* An interface name that is a keyword would make lines like "route add P dev via G" ambiguous. */
 static const char *const reserved_names[] = {
@@ -517,6 +520,13 @@ static int parse_route_add(int argc, char *const argv[], struct sl_cmd_route *r,
 			memcpy(r->dev, val, strlen(val) + 1);
 			continue;
 		}
+		if (k == KW_PROTO) {
+			if (strcmp(val, "kernel") != 0 && strcmp(val, "static") != 0)
+				return fail(e, "%s: bad proto '%s': expected %s", ctx, shown(val).s,
+					route_values[k]);
+			r->kernel = strcmp(val, "kernel") == 0;
+			continue;
+		}
 		rc = parse_host(e, ctx, "gateway", val, &r->via);
 		if (rc < 0)
 			return rc;
@@ -527,8 +537,30 @@ static int parse_route_add(int argc, char *const argv[], struct sl_cmd_route *r,
 				family_name(r->prefix.addr.family));
 		r->has_via = true;
 	}
-	if (seen == 0)
+	if ((seen & ((1u << KW_VIA) | (1u << KW_DEV))) == 0)
 		return fail(e, "%s: missing 'via GATEWAY' or 'dev IFACE'", ctx);
+	return 0;
+}
+
+/* route sync kernel table N */
+static int parse_route_sync(int argc, char *const argv[], struct sl_cmd *c, struct perr *e)
+{
+	unsigned int table;
+
+	if (argc < 1 || strcmp(argv[0], "kernel") != 0)
+		return fail(e, "route sync: expected 'kernel' (route sync kernel table N)");
+	if (argc < 2 || strcmp(argv[1], "table") != 0)
+		return fail(e, "route sync kernel: expected 'table N'");
+	if (argc < 3)
+		return fail(e, "route sync kernel table: missing table number 1..4294967295");
+	if (parse_uint(argv[2], 1, UINT32_MAX, &table) < 0)
+		return fail(e,
+			"route sync kernel table: bad table '%s': expected a number 1..4294967295",
+			shown(argv[2]).s);
+	if (argc > 3)
+		return fail(e, "route sync: unexpected word '%s'", shown(argv[3]).s);
+	c->type = SL_CMD_NONE;
+	c->sync.table = table;
 	return 0;
 }
 
@@ -539,7 +571,7 @@ static int parse_route(int argc, char *const argv[], struct sl_cmd *c, struct pe
 
 	if (argc < 1)
 		return fail(e, "route: missing 'add' or 'del'");
-	switch (find_word(argv[0], actions)) {
+	switch (find_word(argv[0], route_actions)) {
 	case 0:
 		c->type = SL_CMD_ROUTE_ADD;
 		ctx = "route add";
@@ -548,8 +580,10 @@ static int parse_route(int argc, char *const argv[], struct sl_cmd *c, struct pe
 		c->type = SL_CMD_ROUTE_DEL;
 		ctx = "route del";
 		break;
+	case 2:
+		return parse_route_sync(argc - 1, argv + 1, c, e);
 	default:
-		return fail_unknown(e, "route", "action", argv[0], actions);
+		return fail_unknown(e, "route", "action", argv[0], route_actions);
 	}
 	if (argc < 2)
 		return fail(e, "%s: missing prefix", ctx);
@@ -650,6 +684,48 @@ static int parse_show(int argc, char *const argv[], struct sl_cmd_show *s, struc
 	return 0;
 }
 
+static int parse_clear(int argc, char *const argv[], struct sl_cmd_show *s, struct perr *e)
+{
+	static const char *const items[] = {"stats", NULL};
+
+	if (argc < 1)
+		return fail(e, "clear: missing what to clear (stats)");
+	if (find_word(argv[0], items) < 0)
+		return fail_unknown(e, "clear", "item", argv[0], items);
+	if (argc > 1)
+		return fail(e, "clear stats: unexpected word '%s'", shown(argv[1]).s);
+	s->what = SL_SHOW_STATS;
+	s->clear = true;
+	return 0;
+}
+
+static int parse_trace(int argc, char *const argv[], struct sl_cmd_show *s, struct perr *e)
+{
+	bool have_n = false;
+
+	s->what = SL_SHOW_TRACE;
+	for (int i = 0; i < argc; i++) {
+		unsigned int n;
+
+		if (strcmp(argv[i], "--json") == 0) {
+			if (s->json)
+				return fail(e, "trace: '--json' given twice");
+			s->json = true;
+			continue;
+		}
+		if (have_n)
+			return fail(e, "trace: unexpected word '%s'", shown(argv[i]).s);
+		if (parse_uint(argv[i], 1, SL_TRACE_COUNT_MAX, &n) < 0)
+			return fail(e, "trace: bad count '%s': expected a number 1..%d",
+				shown(argv[i]).s, SL_TRACE_COUNT_MAX);
+		s->count = n;
+		have_n = true;
+	}
+	if (!have_n)
+		return fail(e, "trace: missing the number of packets (trace N)");
+	return 0;
+}
+
 static int parse_words(int argc, char *const argv[], struct sl_cmd *c, struct perr *e)
 {
 	int rc;
@@ -673,8 +749,18 @@ static int parse_words(int argc, char *const argv[], struct sl_cmd *c, struct pe
 		c->type = SL_CMD_SHOW;
 		rc = parse_show(argc - 1, argv + 1, &c->show, e);
 		break;
+	case 5:
+		c->type = SL_CMD_SHOW;
+		rc = parse_clear(argc - 1, argv + 1, &c->show, e);
+		break;
+	case 6:
+		c->type = SL_CMD_SHOW;
+		rc = parse_trace(argc - 1, argv + 1, &c->show, e);
+		break;
 	default:
-		rc = fail_unknown(e, "", "command", argv[0], commands);
+		rc = sl_nat_cmd_parse(argc, argv, c, e->buf, e->len);
+		if (rc == -ENOENT)
+			rc = fail_unknown(e, "", "command", argv[0], commands);
 		break;
 	}
 	if (rc < 0)
@@ -1356,6 +1442,12 @@ static int check_neigh(struct check *ck, uint32_t i, struct perr *e)
 	return 0;
 }
 
+/* The first word of an operational request, for messages. */
+static const char *op_word(const struct sl_cmd_show *s)
+{
+	return s->clear ? "clear" : s->what == SL_SHOW_TRACE ? "trace" : "show";
+}
+
 static int check_command(struct check *ck, uint32_t i, struct perr *e)
 {
 	switch (ck->l->cmds[i].type) {
@@ -1369,8 +1461,17 @@ static int check_command(struct check *ck, uint32_t i, struct perr *e)
 	case SL_CMD_NEIGH_DEL:
 		return check_neigh(ck, i, e);
 	case SL_CMD_SHOW:
-		return fail(e, "show: not a configuration command");
+		return fail(e, "%s: not a configuration command", op_word(&ck->l->cmds[i].show));
 	case SL_CMD_NONE:
+		for (uint32_t j = 0; sl_cmd_is_route_sync(&ck->l->cmds[i]) && j < i; j++)
+			if (sl_cmd_is_route_sync(&ck->l->cmds[j]) &&
+				ck->l->cmds[j].sync.table == ck->l->cmds[i].sync.table)
+				return fail(e,
+					"route sync kernel table %u: already given on line %u",
+					ck->l->cmds[i].sync.table, ck->l->lines[j]);
+		break;
+	default:
+		/* NAT words: checked against the gateway's state when applied */
 		break;
 	}
 	return 0;
@@ -1409,6 +1510,7 @@ static int check_list(struct sl_cmd_list *l, uint32_t *bad, struct perr *e)
 /* Collects a file's commands line by line, then checks them as a whole. */
 struct builder {
 	const char *name;
+	bool batch; /* sl_cmd_list_load_batch: syntax only */
 	struct sl_cmd_list list;
 	unsigned int line;
 	char msg[SL_ERR_MAX];
@@ -1430,8 +1532,12 @@ static int builder_line(struct builder *b, const char *s, size_t len)
 
 	b->line++;
 	rc = parse_text(s, len, &c, &b->e);
-	if (rc < 0 || c.type == SL_CMD_NONE)
+	if (rc < 0 || (c.type == SL_CMD_NONE && !sl_cmd_is_route_sync(&c)))
 		return rc;
+	if (b->batch && c.type == SL_CMD_SHOW)
+		return fail(&b->e, "%s: not a configuration command", op_word(&c.show));
+	if (b->batch && c.type == SL_CMD_NONE)
+		return fail(&b->e, "route sync: only 'sluicectl daemon' handles it");
 	if (b->list.n >= CMDS_MAX)
 		return fail(&b->e, "too many commands");
 	if (sl_cmd_list_append(&b->list, &c, b->line) < 0)
@@ -1444,7 +1550,7 @@ static int builder_finish(
 {
 	uint32_t bad = 0;
 
-	if (rc == 0) {
+	if (rc == 0 && !b->batch) {
 		rc = check_list(&b->list, &bad, &b->e);
 		if (rc < 0 && bad < b->list.n)
 			b->line = b->list.lines[bad];
@@ -1479,7 +1585,8 @@ int sl_cmd_list_parse(
 	return builder_finish(&b, rc, out, err, errlen);
 }
 
-int sl_cmd_list_load(const char *path, struct sl_cmd_list *out, char *err, size_t errlen)
+static int list_load(
+	const char *path, bool batch, struct sl_cmd_list *out, char *err, size_t errlen)
 {
 	char line[SL_LINE_MAX];
 	struct builder b;
@@ -1496,6 +1603,7 @@ int sl_cmd_list_load(const char *path, struct sl_cmd_list *out, char *err, size_
 		return rc;
 	}
 	builder_init(&b, path);
+	b.batch = batch;
 	errno = 0;
 	/* Read with a bounded buffer: a huge or binary file must not grow memory unbounded. */
 	while ((ch = getc(f)) != EOF) {
@@ -1524,6 +1632,16 @@ int sl_cmd_list_load(const char *path, struct sl_cmd_list *out, char *err, size_
 	if (rc == 0 && len > 0)
 		rc = builder_line(&b, line, len);
 	return builder_finish(&b, rc, out, err, errlen);
+}
+
+int sl_cmd_list_load(const char *path, struct sl_cmd_list *out, char *err, size_t errlen)
+{
+	return list_load(path, false, out, err, errlen);
+}
+
+int sl_cmd_list_load_batch(const char *path, struct sl_cmd_list *out, char *err, size_t errlen)
+{
+	return list_load(path, true, out, err, errlen);
 }
 
 /* Appends to a buffer, remembering truncation so that callers check once at the end. */
@@ -1581,6 +1699,8 @@ static void format_route(struct outbuf *o, const struct sl_cmd *c)
 		put(o, " via %s", sl_ip_fmt(&r->via, b, sizeof(b)));
 	if (r->dev[0] != '\0')
 		put(o, " dev %.*s", (int)strnlen(r->dev, SL_NAME_MAX - 1), r->dev);
+	if (r->kernel)
+		put(o, " proto kernel");
 }
 
 static void format_neigh(struct outbuf *o, const struct sl_cmd *c)
@@ -1603,10 +1723,17 @@ static void format_show(struct outbuf *o, const struct sl_cmd_show *s)
 		[SL_SHOW_NEIGHBORS] = "neighbors",
 		[SL_SHOW_STATS] = "stats",
 	};
-	const char *what =
-		s->what >= SL_SHOW_INTERFACES && s->what <= SL_SHOW_STATS ? names[s->what] : "?";
+	const char *what = s->what >= SL_SHOW_INTERFACES && s->what <= SL_SHOW_STATS
+				   ? names[s->what]
+			   : s->what == SL_SHOW_SESSIONS ? "sessions"
+							 : "?";
 
-	put(o, "show %s%s", what, s->json ? " --json" : "");
+	if (s->what == SL_SHOW_TRACE)
+		put(o, "trace %u%s", s->count, s->json ? " --json" : "");
+	else if (s->clear)
+		put(o, "clear %s", what);
+	else
+		put(o, "show %s%s", what, s->json ? " --json" : "");
 }
 
 int sl_cmd_format(const struct sl_cmd *c, char *buf, size_t len)
@@ -1618,6 +1745,8 @@ int sl_cmd_format(const struct sl_cmd *c, char *buf, size_t len)
 	buf[0] = '\0';
 	switch (c->type) {
 	case SL_CMD_NONE:
+		if (sl_cmd_is_route_sync(c))
+			put(&o, "route sync kernel table %u", c->sync.table);
 		break;
 	case SL_CMD_INTERFACE:
 		format_interface(&o, &c->iface);
@@ -1634,7 +1763,7 @@ int sl_cmd_format(const struct sl_cmd *c, char *buf, size_t len)
 		format_show(&o, &c->show);
 		break;
 	default:
-		return -EINVAL;
+		return sl_nat_cmd_format(c, buf, len);
 	}
 	return o.truncated ? -ENOSPC : (int)o.pos;
 }
@@ -1665,7 +1794,7 @@ bool sl_cmd_equal(const struct sl_cmd *a, const struct sl_cmd *b)
 		return false;
 	switch (a->type) {
 	case SL_CMD_NONE:
-		return true;
+		return a->sync.table == b->sync.table;
 	case SL_CMD_INTERFACE:
 		return iface_equal(&a->iface, &b->iface);
 	case SL_CMD_ROUTE_ADD:
@@ -1673,7 +1802,8 @@ bool sl_cmd_equal(const struct sl_cmd *a, const struct sl_cmd *b)
 		return prefix_equal(&a->route.prefix, &b->route.prefix) &&
 		       a->route.has_via == b->route.has_via &&
 		       (!a->route.has_via || sl_ip_equal(&a->route.via, &b->route.via)) &&
-		       strncmp(a->route.dev, b->route.dev, SL_NAME_MAX) == 0;
+		       strncmp(a->route.dev, b->route.dev, SL_NAME_MAX) == 0 &&
+		       (a->type == SL_CMD_ROUTE_DEL || a->route.kernel == b->route.kernel);
 	case SL_CMD_NEIGH_ADD:
 	case SL_CMD_NEIGH_DEL:
 		return sl_ip_equal(&a->neigh.ip, &b->neigh.ip) &&
@@ -1681,7 +1811,13 @@ bool sl_cmd_equal(const struct sl_cmd *a, const struct sl_cmd *b)
 		       (a->type == SL_CMD_NEIGH_DEL ||
 			       memcmp(&a->neigh.mac, &b->neigh.mac, sizeof(a->neigh.mac)) == 0);
 	case SL_CMD_SHOW:
-		return a->show.what == b->show.what && a->show.json == b->show.json;
+		return a->show.what == b->show.what && a->show.json == b->show.json &&
+		       a->show.clear == b->show.clear && a->show.count == b->show.count;
+	default:
+		/* NAT commands are zero-filled plain data */
+		return sl_cmd_is_nat(a->type) &&
+		       memcmp(&a->nat_pool, &b->nat_pool,
+			       sizeof(struct sl_cmd) - offsetof(struct sl_cmd, nat_pool)) == 0;
 	}
 	return false;
 }

@@ -19,6 +19,7 @@ void sl_dp_params_default(struct sl_dp_params *p)
 	p->max_routes6 = 16384;
 	p->max_neighbours = 16384;
 	p->n_workers = 1;
+	p->max_sessions = 65536;
 }
 
 int sl_dp_create(struct sl_dp *dp, const struct sl_dp_params *p, struct rte_mempool *pool)
@@ -52,6 +53,8 @@ free_qsv:
 
 void sl_dp_destroy(struct sl_dp *dp)
 {
+	if (dp->nat.sess)
+		sl_nat_destroy(&dp->nat);
 	sl_neigh_destroy(&dp->neigh);
 	sl_fib_destroy(&dp->fib);
 	rte_free(dp->qsv);
@@ -68,6 +71,9 @@ struct plan {
 	bool *neigh_del;
 	unsigned int *neigh_line;
 	unsigned int n_neigh;
+	struct sl_cmd *nat;
+	unsigned int *nat_line;
+	unsigned int n_nat;
 };
 
 static int fail(char *err, size_t errlen, unsigned int line, const char *fmt, ...)
@@ -167,6 +173,71 @@ static const struct sl_iface *connected_iface(
 static bool ip_is_ll6(const struct sl_ip *ip)
 {
 	return ip->family == SL_AF_INET6 && ip->v6[0] == 0xfe && (ip->v6[1] & 0xc0) == 0x80;
+}
+
+/* Is @p ip inside a pool already configured or added earlier in the plan? */
+static bool in_pools(const struct sl_dp *dp, const struct plan *pl, uint32_t ip)
+{
+	struct sl_ip a = {.family = SL_AF_INET, .v4 = ip};
+
+	if (dp->nat.enabled && sl_nat_is_pool_addr(&dp->nat, ip))
+		return true;
+	for (unsigned int i = 0; i < pl->n_nat; i++)
+		if (pl->nat[i].type == SL_CMD_NAT_POOL_ADD &&
+			sl_prefix_contains(&pl->nat[i].nat_pool.prefix, &a))
+			return true;
+	return false;
+}
+
+static int plan_nat(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, unsigned int line,
+	char *err, size_t errlen)
+{
+	char b1[64];
+	void *a;
+
+	switch (c->type) {
+	case SL_CMD_NAT_POOL_ADD: {
+		const struct sl_prefix *p = &c->nat_pool.prefix;
+		uint32_t base = rte_be_to_cpu_32(p->addr.v4), cnt = 1u << (32 - p->len);
+		sl_prefix_fmt(p, b1, sizeof(b1));
+		for (uint32_t k = 0; k < cnt; k++)
+			if (in_pools(dp, pl, rte_cpu_to_be_32(base + k)))
+				return fail(err, errlen, line,
+					"nat pool add %s: overlaps another pool", b1);
+		break;
+	}
+	case SL_CMD_NAT_FORWARD_ADD:
+	case SL_CMD_NAT_FORWARD_DEL:
+		if (!in_pools(dp, pl, c->nat_fwd.ext_ip))
+			return fail(err, errlen, line,
+				"nat forward: the outside address must be in a nat pool (add the "
+				"pool "
+				"first)");
+		break;
+	case SL_CMD_NAT_SESSIONS_MAX:
+		if (dp->nat.n_sessions || dp->nat.n_pools)
+			return fail(err, errlen, line,
+				"nat sessions max: can only be set before NAT is in use");
+		break;
+	case SL_CMD_MSS_CLAMP:
+		if (sl_iface_by_name(&pl->ifs, c->nat.dev) == NULL)
+			return fail(
+				err, errlen, line, "tcp mss-clamp: no interface '%s'", c->nat.dev);
+		break;
+	default:
+		break;
+	}
+	a = realloc(pl->nat, (pl->n_nat + 1) * sizeof(*pl->nat));
+	if (a == NULL)
+		return -ENOMEM;
+	pl->nat = a;
+	a = realloc(pl->nat_line, (pl->n_nat + 1) * sizeof(*pl->nat_line));
+	if (a == NULL)
+		return -ENOMEM;
+	pl->nat_line = a;
+	pl->nat[pl->n_nat] = *c;
+	pl->nat_line[pl->n_nat++] = line;
+	return 0;
 }
 
 static int plan_cmd(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, unsigned int line,
@@ -271,6 +342,9 @@ static int plan_cmd(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 	}
 	case SL_CMD_SHOW:
 		return fail(err, errlen, line, "show is not a configuration command");
+	default:
+		if (sl_cmd_is_nat(c->type))
+			return plan_nat(dp, pl, c, line, err, errlen);
 	}
 	return fail(err, errlen, line, "unknown command");
 }
@@ -282,6 +356,8 @@ static void plan_free(struct plan *pl)
 	free(pl->neigh);
 	free(pl->neigh_del);
 	free(pl->neigh_line);
+	free(pl->nat);
+	free(pl->nat_line);
 	free(pl);
 }
 
@@ -289,7 +365,7 @@ static int apply_plan(struct sl_dp *dp, struct plan *pl, uint64_t now, char *err
 {
 	unsigned int bad = 0;
 	int rc;
-	char b1[64];
+	char b1[256];
 
 	/* next hops through a gateway point at their neighbour entry */
 	for (unsigned int i = 0; i < pl->n_rc; i++) {
@@ -303,6 +379,16 @@ static int apply_plan(struct sl_dp *dp, struct plan *pl, uint64_t now, char *err
 	}
 	if (dp->neigh.n + pl->n_neigh > dp->neigh.cap)
 		return fail(err, errlen, 0, "neighbour table full");
+	/* NAT tables exist before anything can refer to them */
+	if (pl->n_nat && dp->nat.sess == NULL) {
+		uint32_t max = dp->params.max_sessions;
+		for (unsigned int i = 0; i < pl->n_nat; i++)
+			if (pl->nat[i].type == SL_CMD_NAT_SESSIONS_MAX)
+				max = pl->nat[i].nat.value;
+		rc = sl_nat_create(&dp->nat, max, dp->qsv, dp->seed);
+		if (rc < 0)
+			return fail(err, errlen, 0, "nat: no memory for %u sessions", max);
+	}
 	rc = sl_fib_apply(&dp->fib, pl->rc, pl->n_rc, &bad);
 	if (rc < 0) {
 		sl_prefix_fmt(&pl->rc[bad].prefix, b1, sizeof(b1));
@@ -329,6 +415,18 @@ static int apply_plan(struct sl_dp *dp, struct plan *pl, uint64_t now, char *err
 				sl_neigh_set(&dp->neigh, (uint32_t)rc, pl->neigh[i].mac.b,
 					SL_NEIGH_PERMANENT, now);
 		}
+	}
+	for (unsigned int i = 0; i < pl->n_nat; i++) {
+		const struct sl_cmd *c = &pl->nat[i];
+		if (c->type == SL_CMD_MSS_CLAMP) {
+			sl_iface_by_name(&dp->ifs, c->nat.dev)->mss_clamp = (uint16_t)c->nat.value;
+			continue;
+		}
+		if (c->type == SL_CMD_NAT_SESSIONS_MAX)
+			continue;
+		rc = sl_nat_apply(&dp->nat, c, b1, sizeof(b1));
+		if (rc < 0)
+			return fail(err, errlen, pl->nat_line[i], "%s", b1);
 	}
 	return 0;
 }

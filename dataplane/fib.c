@@ -45,49 +45,67 @@ static void nh_key_of(const struct sl_nexthop *nh, struct nh_key *k)
 	}
 }
 
+static unsigned int fib_generation;
+
+/* One more instance pair member: its own names, the capacity of the FIB. */
+static int instance_new(struct sl_fib *f, unsigned int inst)
+{
+	char n[RTE_HASH_NAMESIZE];
+	unsigned int g = fib_generation++;
+	struct rte_fib_conf c4 = {
+		.type = RTE_FIB_DIR24_8,
+		.default_nh = SL_NH_NONE,
+		.max_routes = (int)f->max_routes4,
+		.rib_ext_sz = sizeof(struct route_ext),
+		.dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_2B,
+			.num_tbl8 = RTE_MIN(f->max_routes4 / 16 + 256, 32767u)},
+	};
+	/* 2-byte next hops allow at most 32767 tbl8 groups; IPv6 prefixes need
+	 * up to 13 each, so take the maximum */
+	struct rte_fib6_conf c6 = {
+		.type = RTE_FIB6_TRIE,
+		.default_nh = SL_NH_NONE,
+		.max_routes = (int)f->max_routes6,
+		.rib_ext_sz = sizeof(struct route_ext),
+		.trie = {.nh_sz = RTE_FIB6_TRIE_2B, .num_tbl8 = 32767},
+	};
+	struct rte_fib *v4;
+	struct rte_fib6 *v6;
+
+	snprintf(n, sizeof(n), "%s4_%u", f->name, g);
+	v4 = rte_fib_create(n, SOCKET_ID_ANY, &c4);
+	if (v4 == NULL)
+		return -ENOMEM;
+	snprintf(n, sizeof(n), "%s6_%u", f->name, g);
+	v6 = rte_fib6_create(n, SOCKET_ID_ANY, &c6);
+	if (v6 == NULL) {
+		rte_fib_free(v4);
+		return -ENOMEM;
+	}
+	f->v4[inst] = v4;
+	f->v6[inst] = v6;
+	return 0;
+}
+
 int sl_fib_create(struct sl_fib *f, const char *name, uint32_t max_routes4, uint32_t max_routes6,
 	struct rte_rcu_qsbr *qsv)
 {
 	char n[RTE_HASH_NAMESIZE];
-	int i;
 
 	memset(f, 0, sizeof(*f));
 	f->qsv = qsv;
 	f->max_routes4 = max_routes4;
 	f->max_routes6 = max_routes6;
-	for (i = 0; i < 2; i++) {
-		struct rte_fib_conf c4 = {
-			.type = RTE_FIB_DIR24_8,
-			.default_nh = SL_NH_NONE,
-			.max_routes = (int)max_routes4,
-			.rib_ext_sz = sizeof(struct route_ext),
-			.dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_2B,
-				.num_tbl8 = RTE_MIN(max_routes4 / 16 + 256, 32767u)},
-		};
-		struct rte_fib6_conf c6 = {
-			.type = RTE_FIB6_TRIE,
-			.default_nh = SL_NH_NONE,
-			.max_routes = (int)max_routes6,
-			.rib_ext_sz = sizeof(struct route_ext),
-			.trie = {.nh_sz = RTE_FIB6_TRIE_2B,
-				.num_tbl8 = RTE_MIN(max_routes6 / 2 + 256, 32767u)},
-		};
-		snprintf(n, sizeof(n), "%s4_%d", name, i);
-		f->v4[i] = rte_fib_create(n, SOCKET_ID_ANY, &c4);
-		if (f->v4[i] == NULL)
-			goto fail;
-		snprintf(n, sizeof(n), "%s6_%d", name, i);
-		f->v6[i] = rte_fib6_create(n, SOCKET_ID_ANY, &c6);
-		if (f->v6[i] == NULL)
-			goto fail;
-	}
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	if (instance_new(f, 0) < 0 || instance_new(f, 1) < 0)
+		goto fail;
 	struct rte_hash_parameters hp = {
-		.entries = SL_NH_MAX,
+		.entries = SL_NH_MAX + SL_NH_MAX / 8,
 		.key_len = sizeof(struct nh_key),
 		.hash_func = rte_jhash,
 		.socket_id = SOCKET_ID_ANY,
 	};
-	snprintf(n, sizeof(n), "%s_nh", name);
+	snprintf(n, sizeof(n), "%s_nh%u", name, fib_generation++);
 	hp.name = n;
 	f->nh_index = rte_hash_create(&hp);
 	if (f->nh_index == NULL)
@@ -192,7 +210,7 @@ static void set_origin(struct sl_fib *f, unsigned int inst, const struct sl_pref
 	}
 }
 
-static int inst_add(
+static int raw_add(
 	struct sl_fib *f, unsigned int inst, const struct sl_prefix *p, uint64_t nh, uint8_t origin)
 {
 	int rc;
@@ -206,11 +224,128 @@ static int inst_add(
 	return rc;
 }
 
-static int inst_del(struct sl_fib *f, unsigned int inst, const struct sl_prefix *p)
+static int raw_del(struct sl_fib *f, unsigned int inst, const struct sl_prefix *p)
 {
 	if (p->addr.family == SL_AF_INET)
 		return rte_fib_delete(f->v4[inst], host4(&p->addr), p->len);
 	return rte_fib6_delete(f->v6[inst], p->addr.v6, p->len);
+}
+
+/* The prefix of length @p len that holds the family's last address. */
+static void top_prefix(uint8_t family, uint8_t len, struct sl_prefix *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->addr.family = family;
+	out->len = len;
+	if (family == SL_AF_INET) {
+		out->addr.v4 = len ? rte_cpu_to_be_32(~0u << (32 - len)) : 0;
+	} else {
+		for (unsigned int b = 0; b < len; b++)
+			out->addr.v6[b / 8] |= (uint8_t)(0x80 >> (b % 8));
+	}
+}
+
+static bool holds_top(const struct sl_prefix *p)
+{
+	struct sl_prefix t;
+
+	top_prefix(p->addr.family, p->len, &t);
+	return sl_ip_equal(&t.addr, &p->addr);
+}
+
+/*
+ * DPDK 22.11's rte_fib (dir24_8.c modify_fib) and rte_fib6 (trie.c
+ * modify_dp) wrap their edge past the last address when a changed prefix
+ * and one of its more-specific routes both reach the top of the address
+ * space, and then rewrite the whole table. Such nested routes are taken out
+ * (longest first), the change made, and put back (shortest first): on the
+ * inactive copy, so no reader sees it.
+ */
+static int with_top_routes_lifted(struct sl_fib *f, unsigned int inst, const struct sl_prefix *p,
+	bool add, uint64_t nh, uint8_t origin)
+{
+	uint8_t maxlen = p->addr.family == SL_AF_INET ? 32 : 128;
+	struct {
+		struct sl_prefix p;
+		uint64_t nh;
+		uint8_t origin;
+	} lifted[129];
+	unsigned int n = 0;
+	int rc;
+
+	if (holds_top(p)) {
+		for (unsigned int len = maxlen; len > p->len; len--) {
+			struct sl_prefix t;
+			top_prefix(p->addr.family, (uint8_t)len, &t);
+			if (route_find(f, inst, &t, &lifted[n].nh, &lifted[n].origin)) {
+				lifted[n].p = t;
+				raw_del(f, inst, &t);
+				n++;
+			}
+		}
+	}
+	rc = add ? raw_add(f, inst, p, nh, origin) : raw_del(f, inst, p);
+	while (n-- > 0)
+		raw_add(f, inst, &lifted[n].p, lifted[n].nh, lifted[n].origin);
+	return rc;
+}
+
+static int inst_add(
+	struct sl_fib *f, unsigned int inst, const struct sl_prefix *p, uint64_t nh, uint8_t origin)
+{
+	return with_top_routes_lifted(f, inst, p, true, nh, origin);
+}
+
+static int inst_del(struct sl_fib *f, unsigned int inst, const struct sl_prefix *p)
+{
+	return with_top_routes_lifted(f, inst, p, false, 0, 0);
+}
+
+struct rebuild_ctx {
+	struct sl_fib *f;
+	unsigned int inst;
+	int rc;
+};
+
+static int rebuild_add(void *arg, const struct sl_prefix *p, uint32_t nh, enum sl_route_origin o)
+{
+	struct rebuild_ctx *c = arg;
+
+	c->rc = inst_add(c->f, c->inst, p, nh, (uint8_t)o);
+	return c->rc;
+}
+
+/*
+ * Replace inactive instance @p dst by a fresh copy of the routes of @p src.
+ * rte_fib6 (DPDK 22.11 trie.c) leaks tbl8 groups on some deletes, so a long
+ * churn can exhaust an instance that holds few routes; a fresh one has none
+ * leaked.
+ */
+static int rebuild(struct sl_fib *f, unsigned int dst, unsigned int src)
+{
+	struct rte_fib *old4 = f->v4[dst];
+	struct rte_fib6 *old6 = f->v6[dst];
+	struct rebuild_ctx c = {.f = f, .inst = dst};
+	unsigned int active = f->active;
+	int rc;
+
+	rc = instance_new(f, dst);
+	if (rc < 0)
+		return rc;
+	/* sl_fib_walk reads the active instance: point it at the source */
+	f->active = src;
+	rc = sl_fib_walk(f, rebuild_add, &c);
+	f->active = active;
+	if (rc) {
+		rte_fib_free(f->v4[dst]);
+		rte_fib6_free(f->v6[dst]);
+		f->v4[dst] = old4;
+		f->v6[dst] = old6;
+		return -ENOSPC;
+	}
+	rte_fib_free(old4);
+	rte_fib6_free(old6);
+	return 0;
 }
 
 /* What one change replaced, so that it can be undone on the inactive copy. */
@@ -257,6 +392,8 @@ int sl_fib_apply(
 	u = calloc(n, sizeof(*u));
 	if (u == NULL)
 		return -ENOMEM;
+	bool retried = false;
+again:
 
 	/* 1. the inactive copy: nobody reads it, so a failure can be rolled back */
 	for (i = 0; i < n; i++) {
@@ -300,14 +437,20 @@ int sl_fib_apply(
 	if (f->qsv)
 		rte_rcu_qsbr_synchronize(f->qsv, RTE_QSBR_THRID_INVALID);
 
-	/* 3. the same changes on the now inactive copy: identical state and
-	 * capacity, so they cannot fail */
+	/* 3. the same changes on the now inactive copy: identical routes and
+	 * capacity; only a leak in rte_fib6 can make an add fail, and then the
+	 * copy is rebuilt from the active one, which already has every change */
+	bool rebuilt = false;
 	for (i = 0; i < n; i++) {
 		if (c[i].del) {
-			inst_del(f, inactive ^ 1, &c[i].prefix);
+			if (!rebuilt)
+				inst_del(f, inactive ^ 1, &c[i].prefix);
 			sl_fib_nh_put(f, (uint32_t)u[i].old_nh);
-		} else {
-			inst_add(f, inactive ^ 1, &c[i].prefix, u[i].new_nh, c[i].origin);
+		} else if (!rebuilt &&
+			   inst_add(f, inactive ^ 1, &c[i].prefix, u[i].new_nh, c[i].origin) < 0) {
+			rebuilt = true;
+			if (rebuild(f, inactive ^ 1, inactive) < 0)
+				fprintf(stderr, "sluice: FIB copy rebuild failed: out of memory\n");
 		}
 		if (c[i].prefix.addr.family == SL_AF_INET)
 			f->n_routes4 += c[i].del ? -1u : 1u;
@@ -320,10 +463,15 @@ int sl_fib_apply(
 rollback:
 	if (bad_index)
 		*bad_index = i;
+	undo_changes(f, inactive, c, u, i);
 	for (unsigned int j = 0; j < i; j++)
 		if (!c[j].del)
 			sl_fib_nh_put(f, u[j].new_nh);
-	undo_changes(f, inactive, c, u, i);
+	if (rc == -ENOSPC && !retried && rebuild(f, inactive, inactive ^ 1) == 0) {
+		retried = true;
+		memset(u, 0, n * sizeof(*u));
+		goto again;
+	}
 	free(u);
 	return rc;
 }
@@ -368,7 +516,18 @@ int sl_fib_walk(const struct sl_fib *f,
 	uint8_t zero[16] = {0};
 	int rc;
 
-	/* the default route is not a "subroute" of 0/0 for get_nxt */
+	/* get_nxt returns only routes deeper than the one asked for: the default
+	 * routes are visited first, by exact lookup */
+	n = rte_rib_lookup_exact(rib, 0, 0);
+	if (n) {
+		struct sl_prefix p = {.addr = {.family = SL_AF_INET}};
+		uint64_t nh;
+		rte_rib_get_nh(n, &nh);
+		rc = cb(arg, &p, (uint32_t)nh, ((struct route_ext *)rte_rib_get_ext(n))->origin);
+		if (rc)
+			return rc;
+	}
+	n = NULL;
 	while ((n = rte_rib_get_nxt(rib, 0, 0, n, RTE_RIB_GET_NXT_ALL)) != NULL) {
 		struct sl_prefix p = {.addr = {.family = SL_AF_INET}};
 		uint32_t ip;
@@ -381,6 +540,16 @@ int sl_fib_walk(const struct sl_fib *f,
 		if (rc)
 			return rc;
 	}
+	n6 = rte_rib6_lookup_exact(rib6, zero, 0);
+	if (n6) {
+		struct sl_prefix p = {.addr = {.family = SL_AF_INET6}};
+		uint64_t nh;
+		rte_rib6_get_nh(n6, &nh);
+		rc = cb(arg, &p, (uint32_t)nh, ((struct route_ext *)rte_rib6_get_ext(n6))->origin);
+		if (rc)
+			return rc;
+	}
+	n6 = NULL;
 	while ((n6 = rte_rib6_get_nxt(rib6, zero, 0, n6, RTE_RIB6_GET_NXT_ALL)) != NULL) {
 		struct sl_prefix p = {.addr = {.family = SL_AF_INET6}};
 		uint64_t nh;

@@ -40,6 +40,7 @@ struct live {
 	struct sl_slow slow;
 	volatile bool stop;
 	unsigned int next_tx_worker;
+	struct sl_ctl_server *ctl; /* control socket, served by the main loop (may be NULL) */
 };
 
 /* Find, configure and start every port named by the config's interfaces;

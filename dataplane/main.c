@@ -13,7 +13,10 @@
 #include <rte_ring.h>
 
 #include <sluice/replay.h>
+#define SLUICE_TRACE_DATAPLANE
+#include <sluice/trace.h>
 
+#include "backend_dp.h"
 #include "boot.h"
 #include "live.h"
 
@@ -27,24 +30,29 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sluice-dp [EAL args] -- --config FILE [--ctl SOCKET] [--max-routes4 N]\n"
-		   "                 [--max-routes6 N] [--max-neighbours N] [--json]\n"
-		   "       sluice-dp replay --config FILE --in IFACE=FILE.pcap ... --out-dir DIR "
-		   "[--seed N] [--json]\n"
-		   "\n"
-		   "Runs the sluice gateway on DPDK ports. Interfaces name their ports by DPDK "
-		   "device\n"
-		   "name (net_af_packet0, 0000:00:04.0, ...). The main lcore runs the slow path "
-		   "(ARP,\n"
-		   "ND, ICMP, neighbour timers); every other lcore is a forwarding worker.\n"
-		   "SIGINT/SIGTERM stop the ports and print the counters (--json: as JSON).\n"
-		   "Typical: sluice-dp --no-pci -l 0-1 --vdev net_af_packet0,iface=veth0 -- "
-		   "--config gw.conf\n");
+	fprintf(f,
+		"usage: sluice-dp [EAL args] -- --config FILE [--ctl SOCKET] [--ctl-group GROUP]\n"
+		"                 [--max-routes4 N] [--max-routes6 N] [--max-neighbours N] "
+		"[--json]\n"
+		"       sluice-dp replay --config FILE --in IFACE=FILE.pcap ... --out-dir DIR "
+		"[--seed N] [--json]\n"
+		"\n"
+		"Runs the sluice gateway on DPDK ports. Interfaces name their ports by DPDK "
+		"device\n"
+		"name (net_af_packet0, 0000:00:04.0, ...). The main lcore runs the slow path "
+		"(ARP,\n"
+		"ND, ICMP, neighbour timers); every other lcore is a forwarding worker.\n"
+		"SIGINT/SIGTERM stop the ports and print the counters (--json: as JSON).\n"
+		"The control socket (--ctl, default " SL_CTL_SOCKET_DEFAULT ", mode 0600) serves\n"
+		"sluicectl to root, and to GROUP with --ctl-group (mode 0660).\n"
+		"Typical: sluice-dp --no-pci -l 0-1 --vdev net_af_packet0,iface=veth0 -- "
+		"--config gw.conf\n");
 }
 
 struct opts {
 	const char *config;
 	const char *ctl;
+	const char *ctl_group;
 	bool json;
 };
 
@@ -66,6 +74,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct sl_dp_params
 	static const struct option lo[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"ctl", required_argument, NULL, 'C'},
+		{"ctl-group", required_argument, NULL, 'G'},
 		{"max-routes4", required_argument, NULL, '4'},
 		{"max-routes6", required_argument, NULL, '6'},
 		{"max-neighbours", required_argument, NULL, 'n'},
@@ -84,6 +93,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, struct sl_dp_params
 			break;
 		case 'C':
 			o->ctl = optarg;
+			break;
+		case 'G':
+			o->ctl_group = optarg;
 			break;
 		case '4':
 			rc = parse_u32(optarg, &p->max_routes4);
@@ -174,11 +186,47 @@ static void drain_and_report(struct opts *o)
 	for (unsigned int w = 0; w < lv.n_workers; w++)
 		sl_stats_add(&total, &lv.workers[w]->w.stats);
 	sl_stats_add(&total, &lv.slow.stats);
+	sl_stats_add(&total, &lv.slow.rw.stats);
 	if (o->json)
 		sl_stats_print_json(stdout, &total, &lv.dp->ifs, lv.slow.held);
 	else
 		sl_stats_print(stdout, &total, &lv.dp->ifs, lv.slow.held);
 	fflush(stdout);
+}
+
+/* The control socket: an explicit --ctl must work; the default path may be
+ * taken by another sluice-dp (then this one serves no control socket). */
+static int ctl_start(const struct opts *o)
+{
+	struct sl_ctl_server_conf conf = {
+		.path = o->ctl ? o->ctl : SL_CTL_SOCKET_DEFAULT,
+		.group = o->ctl_group,
+		.busy_ok = o->ctl == NULL,
+		.ops = &sl_backend_dp_ops,
+		.ctx = &lv,
+	};
+	char err[SL_ERR_MAX];
+	int rc;
+
+	if (sl_trace_init(lv.n_workers) < 0) {
+		fprintf(stderr, "sluice-dp: cannot allocate the trace buffers\n");
+		return -ENOMEM;
+	}
+	rc = sl_ctl_server_create(&conf, &lv.ctl, err, sizeof(err));
+	if (rc < 0 && o->ctl == NULL) {
+		fprintf(stderr, "sluice-dp: warning: %s; no control socket\n", err);
+		return 0;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "sluice-dp: %s\n", err);
+		return rc;
+	}
+	if (lv.ctl == NULL)
+		fprintf(stderr,
+			"sluice-dp: warning: %s is served by another process; no control socket "
+			"(give --ctl PATH)\n",
+			conf.path);
+	return 0;
 }
 
 static int live_main(int argc, char **argv)
@@ -201,8 +249,9 @@ static int live_main(int argc, char **argv)
 	argv += n;
 	argv[0] = "sluice-dp";
 	sl_dp_params_default(&params);
-	params.max_routes4 = 1u << 18;
+	params.max_routes4 = 1u << 17;
 	params.max_routes6 = 1u << 15;
+	params.max_sessions = 1u << 18;
 	if (parse_opts(argc, argv, &o, &params) < 0)
 		goto out_eal;
 	if (sl_cmd_list_load(o.config, &cmds, err, sizeof(err)) < 0) {
@@ -218,7 +267,7 @@ static int live_main(int argc, char **argv)
 	if (n_workers > LIVE_WORKERS_MAX)
 		n_workers = LIVE_WORKERS_MAX;
 	params.n_workers = n_workers;
-	pool = boot_pool("mbufs", 8192 * (1 + n_workers) - 1, boot_max_mtu(&cmds));
+	pool = boot_pool("mbufs", 4096 * (2 + n_workers) - 1, boot_max_mtu(&cmds));
 	if (pool == NULL) {
 		fprintf(stderr, "sluice-dp: cannot allocate packet buffers (more -m?)\n");
 		goto out_cmds;
@@ -235,11 +284,8 @@ static int live_main(int argc, char **argv)
 	sl_slow_init(&lv.slow, &dp, live_slow_tx, &lv);
 	if (live_ports_start(&lv, pool) < 0)
 		goto out_ports;
-	if (o.ctl)
-		fprintf(stderr,
-			"sluice-dp: note: --ctl %s: the control socket is not served by this "
-			"build yet\n",
-			o.ctl);
+	if (ctl_start(&o) < 0)
+		goto out_ports;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	for (unsigned int w = 0; w < n_workers; w++)
@@ -251,6 +297,9 @@ static int live_main(int argc, char **argv)
 	drain_and_report(&o);
 	rc = 0;
 out_ports:
+	sl_ctl_server_destroy(lv.ctl);
+	lv.ctl = NULL;
+	sl_trace_fini();
 	live_ports_stop(&lv);
 out_dp:
 	sl_dp_destroy(&dp);

@@ -13,7 +13,7 @@ int sl_neigh_create(struct sl_neigh_table *t, const char *name, uint32_t cap)
 {
 	char n[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
-		.entries = cap,
+		.entries = cap + cap / 8 + 8, /* cuckoo hashing cannot always fill every slot */
 		.key_len = sizeof(struct sl_neigh_key),
 		.hash_func = rte_jhash,
 		.socket_id = SOCKET_ID_ANY,

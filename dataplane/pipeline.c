@@ -8,6 +8,7 @@
 #include <sluice/dp.h>
 #include <sluice/pipeline.h>
 
+#include "nat_int.h"
 #include "pkt.h"
 
 /* classify() outcomes besides real verdicts */
@@ -128,8 +129,13 @@ static inline uint16_t classify(
 	const struct sl_iface *iif;
 	uint16_t etype, vlan = 0, l2 = ETH_HLEN, ifi;
 
-	w->stats.rx++;
-	meta->generated = 0;
+	if (!w->reinject) {
+		w->stats.rx++;
+		meta->generated = 0;
+		meta->reinject = 0;
+		meta->nat_skip = 0;
+		meta->frag_ok = 0;
+	}
 	if (len < ETH_HLEN)
 		return drop(w, SL_DROP_TRUNCATED);
 	etype = rd16(p + 12);
@@ -150,8 +156,10 @@ static inline uint16_t classify(
 	iif = &ifs->ifaces[ifi];
 	meta->iface = ifi;
 	meta->l2_len = l2;
-	w->stats.if_rx[ifi]++;
-	w->stats.if_rx_bytes[ifi] += m->pkt_len;
+	if (!w->reinject) {
+		w->stats.if_rx[ifi]++;
+		w->stats.if_rx_bytes[ifi] += m->pkt_len;
+	}
 
 	meta->l2_mcast = p[0] & 1;
 	if (meta->l2_mcast) {
@@ -204,6 +212,12 @@ static inline uint16_t forward(struct sl_worker *w, struct rte_mbuf *m, struct s
 		return slow(meta, SL_SLOW_NEIGH_MISS);
 	if (!e->used)
 		e->used = 1;
+	if (dst->family == SL_AF_INET) {
+		uint16_t c1 = dp->ifs.ifaces[meta->iface].mss_clamp, c2 = oif->mss_clamp;
+		if (c1 | c2)
+			mss_clamp(rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l2_len),
+				c1 && c2 ? RTE_MIN(c1, c2) : (c1 | c2));
+	}
 
 	if (sl_fwd_rewrite(m, meta->l2_len, oif, (const uint8_t *)&macw) < 0)
 		return drop(w, SL_DROP_NO_MBUF);
@@ -211,13 +225,129 @@ static inline uint16_t forward(struct sl_worker *w, struct rte_mbuf *m, struct s
 	return nh->iface;
 }
 
-static inline uint16_t finish4(struct sl_worker *w, struct rte_mbuf *m, uint32_t nh_id)
+/* Per-packet NAT state of a burst, between the lookup and finish4. */
+enum nat_state { NS_NONE = 0, NS_HIT, NS_MISS, NS_MISS_OTHER, NS_MISS_TRUNC };
+
+struct nat_info {
+	uint8_t state;
+	uint8_t tcpflags;
+	uint32_t v; /* session << 1 | dir on a hit */
+	struct sl_nat_tuple key;
+};
+
+static inline bool nh_forwards(const struct sl_nexthop *nh)
+{
+	return nh->type == SL_NH_GATEWAY || nh->type == SL_NH_CONNECTED;
+}
+
+/* Translate with session @p v, refresh it, and say where it now goes. */
+static inline uint32_t nat_apply(
+	struct sl_worker *w, uint8_t *ip, uint32_t v, uint8_t tcpflags, uint64_t now)
+{
+	struct sl_nat_session *ss = &w->dp->nat.sess[v >> 1];
+	struct sl_nat_tuple to;
+
+	nat_target(ss, v & 1, &to);
+	nat_rewrite(ip, &to);
+	if (ip[9] == IPPROTO_TCP_ && tcpflags & 0x07)
+		nat_tcp_track(ss, v & 1, tcpflags);
+	if (now - ss->last_seen > 1000000)
+		ss->last_seen = now;
+	return to.dst;
+}
+
+/* No session matched: create one where the README says so, or drop. */
+static inline uint16_t nat_miss(struct sl_worker *w, struct rte_mbuf *m, struct sl_meta *meta,
+	uint8_t *ip, struct nat_info *ni, uint32_t *nh_id, uint64_t now)
+{
+	struct sl_dp *dp = w->dp;
+	struct sl_nat *nat = &dp->nat;
+	const struct sl_iface *iif = &dp->ifs.ifaces[meta->iface];
+	const struct sl_nexthop *nh = &dp->fib.nh[*nh_id];
+	bool fwd = *nh_id != SL_NH_NONE && nh_forwards(nh);
+	enum sl_drop_reason why = SL_DROP_NAT_NO_SESSION;
+	uint32_t dst, sidx;
+
+	memcpy(&dst, ip + 16, 4);
+	if (iif->role == SL_ROLE_INSIDE) {
+		bool hairpin = ip[9] != IPPROTO_ICMP_ && sl_nat_is_pool_addr(nat, dst);
+		if (!hairpin && !(fwd && dp->ifs.ifaces[nh->iface].role == SL_ROLE_OUTSIDE))
+			return PENDING4; /* stays inside: routed as is */
+		if (meta->nat_skip)
+			return drop(w, SL_DROP_NAT_NO_SESSION);
+		if (ip[8] <= 1)
+			return slow(meta, SL_SLOW_TTL);
+		if (ni->state == NS_MISS_OTHER)
+			return drop(w, SL_DROP_NAT_UNSUPPORTED);
+		if (ni->state == NS_MISS_TRUNC)
+			return drop(w, SL_DROP_BAD_L4_HEADER);
+		sidx = sl_nat_outbound(nat, &ni->key, ni->tcpflags, now, &why);
+		if (sidx == SL_NAT_NONE && why == SL_DROP_NAT_NO_SESSION && *nh_id != SL_NH_NONE &&
+			nh->type == SL_NH_LOCAL)
+			return PENDING4; /* a pool address that is ours, no mapping: local */
+		if (sidx == SL_NAT_NONE)
+			return drop(w, why);
+		/* the new session's t[0] is this packet */
+		dst = nat_apply(w, ip, sidx << 1, ni->tcpflags, now);
+	} else if (iif->role == SL_ROLE_OUTSIDE) {
+		bool pool = sl_nat_is_pool_addr(nat, dst);
+		bool echo_to_us = ip[9] == IPPROTO_ICMP_ && *nh_id != SL_NH_NONE &&
+				  nh->type == SL_NH_LOCAL && ip[(ip[0] & 0x0f) * 4u] == 8;
+		if (!pool || echo_to_us) {
+			if (fwd && dp->ifs.ifaces[nh->iface].role == SL_ROLE_INSIDE)
+				return drop(w, SL_DROP_NAT_NO_SESSION);
+			return PENDING4;
+		}
+		if (meta->nat_skip || ni->state != NS_MISS)
+			return drop(w, SL_DROP_NAT_NO_SESSION);
+		if (ip[8] <= 1 && !(*nh_id != SL_NH_NONE && nh->type == SL_NH_LOCAL))
+			return slow(meta, SL_SLOW_TTL);
+		sidx = sl_nat_inbound(nat, &ni->key, now, &why);
+		if (sidx == SL_NAT_NONE)
+			return drop(w, why);
+		dst = nat_apply(w, ip, sidx << 1, ni->tcpflags, now);
+	} else {
+		return PENDING4;
+	}
+	struct sl_ip d = {.family = SL_AF_INET, .v4 = dst};
+	*nh_id = sl_fib_lookup(&dp->fib, &d);
+	if (*nh_id == SL_NH_NONE || !nh_forwards(&dp->fib.nh[*nh_id]))
+		return drop(w, SL_DROP_NO_ROUTE);
+	return forward(w, m, meta, &dp->fib.nh[*nh_id], &d, rd16(ip + 2));
+}
+
+static inline uint16_t finish4(
+	struct sl_worker *w, struct rte_mbuf *m, uint32_t nh_id, struct nat_info *ni, uint64_t now)
 {
 	struct sl_meta *meta = sl_meta(m);
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l2_len);
 	const struct sl_nexthop *nh;
 	struct sl_ip dst;
 
+	if (ni->state == NS_HIT) {
+		if (nh_id == SL_NH_NONE)
+			return slow(meta, SL_SLOW_NO_ROUTE);
+		nh = &w->dp->fib.nh[nh_id];
+		if (!nh_forwards(nh))
+			return drop(w, SL_DROP_NAT_NO_SESSION);
+		if (ip[8] <= 1)
+			return slow(meta, SL_SLOW_TTL);
+		dst.family = SL_AF_INET;
+		dst.v4 = nat_apply(w, ip, ni->v, ni->tcpflags, now);
+		return forward(w, m, meta, nh, &dst, rd16(ip + 2));
+	}
+	if (ni->state != NS_NONE && !meta->l2_mcast) {
+		uint16_t v = nat_miss(w, m, meta, ip, ni, &nh_id, now);
+		if (v != PENDING4)
+			return v;
+	} else if (meta->nat_skip == SL_NAT_SKIP_RAW && w->dp->nat.enabled && nh_id != SL_NH_NONE &&
+		   w->dp->ifs.ifaces[meta->iface].role == SL_ROLE_INSIDE &&
+		   nh_forwards(&w->dp->fib.nh[nh_id]) &&
+		   w->dp->ifs.ifaces[w->dp->fib.nh[nh_id].iface].role == SL_ROLE_OUTSIDE) {
+		/* an untranslatable packet (ICMP error without session) must not
+		 * leak an inside address */
+		return drop(w, SL_DROP_NAT_NO_SESSION);
+	}
 	if (nh_id == SL_NH_NONE) {
 		if (meta->l2_mcast)
 			return drop(w, SL_DROP_L2_NOT_FOR_US);
@@ -235,6 +365,75 @@ static inline uint16_t finish4(struct sl_worker *w, struct rte_mbuf *m, uint32_t
 	dst.family = SL_AF_INET;
 	memcpy(&dst.v4, ip + 16, 4);
 	return forward(w, m, meta, nh, &dst, rd16(ip + 2));
+}
+
+/*
+ * NAT lookup for the IPv4 packets of a burst on NAT interfaces: fragments
+ * and ICMP errors go to the slow path; hits have their FIB key replaced by
+ * the translated destination.
+ */
+static inline void nat_stage(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t *idx4,
+	uint32_t *ip4, unsigned int *n4p, uint16_t *verdict, struct nat_info *ni, uint64_t now)
+{
+	struct sl_dp *dp = w->dp;
+	const void *keys[SL_BURST];
+	void *data[SL_BURST];
+	unsigned int pos[SL_BURST], nk = 0, n4 = 0, i;
+	uint64_t hits = 0;
+
+	for (i = 0; i < *n4p; i++) {
+		struct rte_mbuf *m = pkts[idx4[i]];
+		struct sl_meta *meta = sl_meta(m);
+		struct nat_info *x = &ni[i];
+		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len);
+		enum nat_kind k;
+
+		x->state = NS_NONE;
+		if (dp->ifs.ifaces[meta->iface].role == SL_ROLE_NONE || meta->nat_skip) {
+			idx4[n4] = idx4[i];
+			ip4[n4] = ip4[i];
+			ni[n4++] = *x;
+			continue;
+		}
+		k = nat_tuple(ip, &x->key, &x->tcpflags);
+		if (!meta->frag_ok && (k == NAT_FRAGMENT || (ip[6] & 0x20))) {
+			verdict[idx4[i]] = slow(meta, SL_SLOW_NAT_FRAG);
+			continue;
+		}
+		if (!meta->frag_ok && k == NAT_ICMP_ERR) {
+			verdict[idx4[i]] = slow(meta, SL_SLOW_NAT_ICMP);
+			continue;
+		}
+		x->state = k == NAT_OK		? NS_MISS
+			   : k == NAT_TRUNCATED ? NS_MISS_TRUNC
+						: NS_MISS_OTHER;
+		if (k == NAT_OK) {
+			keys[nk] = &ni[n4].key;
+			pos[nk++] = n4;
+		}
+		idx4[n4] = idx4[i];
+		ip4[n4] = ip4[i];
+		ni[n4++] = *x;
+	}
+	/* keys point into ni[], which is final now */
+	if (nk)
+		rte_hash_lookup_bulk_data(dp->nat.sess_h, keys, nk, &hits, data);
+	for (i = 0; i < nk; i++) {
+		struct nat_info *x = &ni[pos[i]];
+		struct sl_nat_session *ss;
+		uint32_t v;
+
+		if (!(hits >> i & 1))
+			continue;
+		v = (uint32_t)(uintptr_t)data[i];
+		ss = &dp->nat.sess[v >> 1];
+		if (now > ss->last_seen && now - ss->last_seen > sl_nat_timeout(&dp->nat, ss))
+			continue; /* expired: handled as a miss, which removes it */
+		x->state = NS_HIT;
+		x->v = v;
+		ip4[pos[i]] = rte_be_to_cpu_32(ss->t[(v & 1) ^ 1].src);
+	}
+	*n4p = n4;
 }
 
 static inline uint16_t finish6(struct sl_worker *w, struct rte_mbuf *m, uint32_t nh_id)
@@ -258,9 +457,10 @@ static inline uint16_t finish6(struct sl_worker *w, struct rte_mbuf *m, uint32_t
 	return forward(w, m, meta, nh, &dst, 40u + rd16(ip + 4));
 }
 
-static uint16_t run_burst(
-	struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t port, uint16_t *verdict)
+static uint16_t run_burst(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t port,
+	uint64_t now, uint16_t *verdict)
 {
+	struct nat_info ni[SL_BURST];
 	struct sl_dp *dp = w->dp;
 	uint32_t ip4[SL_BURST];
 	uint8_t ip6[SL_BURST][16];
@@ -289,10 +489,15 @@ static uint16_t run_burst(
 		}
 		verdict[i] = v;
 	}
+	if (n4 && dp->nat.enabled)
+		nat_stage(w, pkts, idx4, ip4, &n4, verdict, ni, now);
+	else
+		for (i = 0; i < n4; i++)
+			ni[i].state = NS_NONE;
 	if (n4) {
 		rte_fib_lookup_bulk(sl_fib_v4(&dp->fib), ip4, nh, (int)n4);
 		for (i = 0; i < n4; i++)
-			verdict[idx4[i]] = finish4(w, pkts[idx4[i]], (uint32_t)nh[i]);
+			verdict[idx4[i]] = finish4(w, pkts[idx4[i]], (uint32_t)nh[i], &ni[i], now);
 	}
 	if (n6) {
 		rte_fib6_lookup_bulk(sl_fib_v6(&dp->fib), ip6, nh, (int)n6);
@@ -309,10 +514,9 @@ uint16_t sl_pipeline_run(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n
 {
 	uint16_t done = 0, ntx = 0;
 
-	(void)now;
 	while (done < n) {
 		uint16_t k = RTE_MIN((uint16_t)(n - done), (uint16_t)SL_BURST);
-		ntx += run_burst(w, pkts + done, k, port, verdict + done);
+		ntx += run_burst(w, pkts + done, k, port, now, verdict + done);
 		done += k;
 	}
 	return ntx;

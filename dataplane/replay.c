@@ -185,6 +185,8 @@ static void process_one(struct replay *r, struct input *in)
 
 	r->now = in->ts;
 	sl_slow_timers(&r->slow, r->now);
+	if (r->dp.nat.sess)
+		sl_nat_reap(&r->dp.nat, r->now, 64);
 	/* a capture on a VLAN interface may show its frames untagged */
 	if (ifc->vlan && len >= ETH_HLEN && rd16(in->data + 12) != ETYPE_VLAN)
 		add_tag = true;
@@ -342,6 +344,7 @@ int sl_replay_main(int argc, char **argv)
 	sl_slow_flush(&r->slow, SL_DROP_NO_NEIGHBOUR);
 
 	sl_stats_add(&r->w.stats, &r->slow.stats);
+	sl_stats_add(&r->w.stats, &r->slow.rw.stats);
 	if (json)
 		sl_stats_print_json(stdout, &r->w.stats, &r->dp.ifs, r->slow.held);
 	else

@@ -51,6 +51,12 @@ void icmp6_echo(struct sl_slow *s, struct rte_mbuf *m, uint8_t *ip6, uint32_t pl
 void icmp_error(struct sl_slow *s, struct rte_mbuf *m, enum sl_drop_reason why, uint8_t type,
 	uint8_t code, uint32_t info, uint64_t now);
 
+/* nat_slow.c */
+void slow_reinject(struct sl_slow *s, struct rte_mbuf *m, uint8_t nat_skip, uint64_t now);
+void nat_frag_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now);
+void nat_frag_timers(struct sl_slow *s, uint64_t now, bool all);
+void nat_icmp_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now);
+
 /* frag.c */
 void frag_or_too_big(struct sl_slow *s, struct rte_mbuf *m, uint64_t now);
 

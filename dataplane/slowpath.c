@@ -11,6 +11,8 @@ void sl_slow_init(struct sl_slow *s, struct sl_dp *dp, sl_tx_fn tx, void *tx_ctx
 {
 	memset(s, 0, sizeof(*s));
 	s->dp = dp;
+	s->rw.dp = dp;
+	s->rw.reinject = true;
 	s->tx = tx;
 	s->tx_ctx = tx_ctx;
 	s->next_timer = UINT64_MAX;
@@ -109,7 +111,7 @@ void slow_send_or_hold(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 		return;
 	}
 	e->held[e->n_held++] = m;
-	s->held++;
+	s->held += !meta->generated;
 	if (e->state != SL_NEIGH_INCOMPLETE || e->probes == 0) {
 		e->state = SL_NEIGH_INCOMPLETE;
 		e->probes = 1;
@@ -120,17 +122,19 @@ void slow_send_or_hold(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 
 static void release_held(struct sl_slow *s, struct sl_neigh_entry *e, const uint8_t *mac)
 {
-	for (unsigned int i = 0; i < e->n_held; i++)
+	for (unsigned int i = 0; i < e->n_held; i++) {
+		s->held -= !sl_meta(e->held[i])->generated;
 		send_resolved(s, e->held[i], mac);
-	s->held -= e->n_held;
+	}
 	e->n_held = 0;
 }
 
 static void fail_held(struct sl_slow *s, struct sl_neigh_entry *e, enum sl_drop_reason why)
 {
-	for (unsigned int i = 0; i < e->n_held; i++)
+	for (unsigned int i = 0; i < e->n_held; i++) {
+		s->held -= !sl_meta(e->held[i])->generated;
 		slow_drop(s, e->held[i], why);
-	s->held -= e->n_held;
+	}
 	e->n_held = 0;
 }
 
@@ -159,6 +163,7 @@ void sl_slow_flush(struct sl_slow *s, enum sl_drop_reason why)
 {
 	struct sl_neigh_table *nt = &s->dp->neigh;
 
+	nat_frag_timers(s, 0, true);
 	for (uint32_t i = 0; i < nt->n; i++)
 		if (nt->e[i].n_held)
 			fail_held(s, &nt->e[i], why);
@@ -218,6 +223,7 @@ void sl_slow_timers(struct sl_slow *s, uint64_t now)
 	if (now < s->next_timer)
 		return;
 	s->next_timer = UINT64_MAX;
+	nat_frag_timers(s, now, false);
 	for (uint32_t i = 0; i < nt->n; i++) {
 		struct sl_neigh_entry *e = &nt->e[i];
 		if (e->state == SL_NEIGH_PERMANENT || e->state == SL_NEIGH_FAILED)
@@ -257,6 +263,12 @@ void sl_slow_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 		return;
 	case SL_SLOW_TOO_BIG:
 		frag_or_too_big(s, m, now);
+		return;
+	case SL_SLOW_NAT_FRAG:
+		nat_frag_input(s, m, now);
+		return;
+	case SL_SLOW_NAT_ICMP:
+		nat_icmp_input(s, m, now);
 		return;
 	default:
 		slow_drop(s, m, SL_DROP_LOCAL_UNHANDLED);

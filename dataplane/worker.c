@@ -7,6 +7,8 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include <sluice/backend.h>
+
 #include "boot.h"
 #include "live.h"
 
@@ -145,6 +147,7 @@ void live_main_loop(struct live *lv)
 			busy += n;
 		}
 		sl_slow_timers(&lv->slow, now);
+		busy += sl_ctl_server_poll(lv->ctl); /* control requests, non-blocking */
 		if (busy == 0)
 			usleep(100);
 	}

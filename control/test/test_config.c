@@ -330,7 +330,7 @@ static void unknown_command_is_named_with_a_suggestion(void **state)
 {
 	parse_fails(
 		"rout add 10.0.0.0/8 dev lan0", "unknown command 'rout' (did you mean 'route'?)");
-	parse_fails("nat pool add 203.0.113.2/32", "unknown command 'nat'");
+	parse_fails("frobnicate pool add 203.0.113.2/32", "unknown command 'frobnicate'");
 	parse_fails("Interface lan0 device d", "unknown command 'Interface'");
 }
 
@@ -547,7 +547,7 @@ static void route_rejects_unknown_action_and_extra_words(void **state)
 	parse_fails("route", "route: missing 'add' or 'del'");
 	parse_fails(
 		"route ad 10.0.0.0/8 dev a", "route: unknown action 'ad' (did you mean 'add'?)");
-	parse_fails("route replace 10.0.0.0/8 dev a", "expected add or del");
+	parse_fails("route replace 10.0.0.0/8 dev a", "expected add, del or sync");
 	parse_fails("route del 10.0.0.0/8 dev lan0", "route del: unexpected word 'dev'");
 	parse_fails("route del", "route del: missing prefix");
 }
@@ -583,7 +583,7 @@ static void show_rejects_bad_items(void **state)
 	parse_fails("show", "show: missing what to show");
 	parse_fails("show --json", "show: missing what to show");
 	parse_fails("show route", "show: unknown item 'route' (did you mean 'routes'?)");
-	parse_fails("show sessions", "show: unknown item 'sessions'");
+	parse_fails("show session", "show: unknown item 'session'");
 	parse_fails("show routes stats", "show: unexpected word 'stats'");
 	parse_fails("show routes --json --json", "'--json' given twice");
 	parse_fails("show --xml routes", "show: unknown item '--xml'");

@@ -11,10 +11,20 @@
  *             [mac M] [mtu N]
  *   route add PREFIX via GW [dev IFACE]
  *   route add PREFIX dev IFACE
+ *   route add PREFIX ... [proto kernel]       (a route mirrored from the kernel)
  *   route del PREFIX
+ *   route sync kernel table N                  (sluicectl daemon: mirror kernel table N)
  *   neighbor add IP lladdr MAC dev IFACE      ("neighbour" also accepted)
  *   neighbor del IP dev IFACE
- *   show interfaces|routes|neighbors|stats [--json]
+ *   show interfaces|routes|neighbors|sessions|stats [--json]
+ *   clear stats
+ *   trace N [--json]                           (the next N packets, stage by stage)
+ *
+ * `show`, `clear` and `trace` are operational requests, not configuration:
+ * they parse to SL_CMD_SHOW (see struct sl_cmd_show). `route sync` is a
+ * directive for the control-plane daemon, not for a backend: it parses to
+ * SL_CMD_NONE with `sync.table` set, which backends ignore, so one config
+ * file serves both `sluice-dp --config` and `sluicectl daemon --config`.
  */
 #ifndef SLUICE_CONFIG_H
 #define SLUICE_CONFIG_H
@@ -44,6 +54,16 @@ enum sl_cmd_type {
 	SL_CMD_NEIGH_ADD,
 	SL_CMD_NEIGH_DEL,
 	SL_CMD_SHOW,
+	/* NAT44 and TCP MSS clamping (control/config_nat.c) */
+	SL_CMD_NAT_POOL_ADD = 100,
+	SL_CMD_NAT_POOL_DEL,
+	SL_CMD_NAT_FORWARD_ADD,
+	SL_CMD_NAT_FORWARD_DEL,
+	SL_CMD_NAT_FILTERING,
+	SL_CMD_NAT_TIMEOUT,
+	SL_CMD_NAT_LIMIT,
+	SL_CMD_NAT_SESSIONS_MAX,
+	SL_CMD_MSS_CLAMP,
 };
 
 enum sl_show_what {
@@ -51,6 +71,47 @@ enum sl_show_what {
 	SL_SHOW_ROUTES,
 	SL_SHOW_NEIGHBORS,
 	SL_SHOW_STATS,
+	SL_SHOW_SESSIONS = 10,
+	SL_SHOW_TRACE, /**< `trace N`: capture the next N packets */
+};
+
+#define SL_TRACE_COUNT_MAX 1024 /**< largest N of `trace N` */
+
+enum sl_nat_filtering {
+	SL_NAT_FILTER_APDF = 0, /**< address-and-port-dependent (default) */
+	SL_NAT_FILTER_ADF,	/**< address-dependent */
+	SL_NAT_FILTER_EIF,	/**< endpoint-independent */
+};
+
+enum sl_nat_timeout_kind {
+	SL_NAT_TO_UDP = 0,
+	SL_NAT_TO_TCP_EST,
+	SL_NAT_TO_TCP_TRANS,
+	SL_NAT_TO_ICMP,
+	SL_NAT_TO_MAX,
+};
+
+/** nat pool add|del A/P [ports X-Y] */
+struct sl_cmd_nat_pool {
+	struct sl_prefix prefix;   /**< IPv4; host bits clear; /16 or longer */
+	uint16_t port_lo, port_hi; /**< default 1024-65535 */
+};
+
+/** nat forward add|del tcp|udp PUB:PORT [to IN:PORT] */
+struct sl_cmd_nat_forward {
+	uint8_t proto;	   /**< 6 or 17 */
+	uint32_t ext_ip;   /**< network order */
+	uint16_t ext_port; /**< host order */
+	uint32_t int_ip;   /**< add only */
+	uint16_t int_port; /**< host order */
+};
+
+/** nat filtering M | nat timeout K N | nat limit sessions-per-host N |
+ * nat sessions max N | tcp mss-clamp N dev IFACE */
+struct sl_cmd_nat_param {
+	uint32_t kind;	       /**< sl_nat_filtering or sl_nat_timeout_kind */
+	uint32_t value;	       /**< seconds, count or MSS */
+	char dev[SL_NAME_MAX]; /**< mss-clamp */
 };
 
 struct sl_cmd_interface {
@@ -70,6 +131,7 @@ struct sl_cmd_route {
 	bool has_via;
 	struct sl_ip via;      /**< same family as prefix */
 	char dev[SL_NAME_MAX]; /**< empty: resolved from the connected route to `via` */
+	bool kernel;	       /**< `proto kernel`: mirrored from a kernel table (origin kernel) */
 };
 
 struct sl_cmd_neigh {
@@ -78,9 +140,17 @@ struct sl_cmd_neigh {
 	char dev[SL_NAME_MAX];
 };
 
+/** An operational request: `show WHAT`, `clear stats` or `trace N`. */
 struct sl_cmd_show {
 	enum sl_show_what what;
 	bool json;
+	bool clear;	/**< `clear stats`: what == SL_SHOW_STATS */
+	uint32_t count; /**< `trace N`: what == SL_SHOW_TRACE, 1..SL_TRACE_COUNT_MAX */
+};
+
+/** `route sync kernel table N` (type SL_CMD_NONE, table != 0). */
+struct sl_cmd_sync {
+	uint32_t table; /**< Linux routing table id, 1..4294967295 */
 };
 
 /** One parsed command. Plain data: safe to copy and to send over the wire. */
@@ -91,8 +161,31 @@ struct sl_cmd {
 		struct sl_cmd_route route;
 		struct sl_cmd_neigh neigh;
 		struct sl_cmd_show show;
+		struct sl_cmd_nat_pool nat_pool;
+		struct sl_cmd_nat_forward nat_fwd;
+		struct sl_cmd_nat_param nat;
+		struct sl_cmd_sync sync;
 	};
 };
+
+/** True for the daemon directive `route sync kernel table N`. */
+static inline bool sl_cmd_is_route_sync(const struct sl_cmd *c)
+{
+	return c->type == SL_CMD_NONE && c->sync.table != 0;
+}
+
+/**
+ * NAT and MSS-clamp words (argv[0] is "nat" or "tcp"). Returns -ENOENT when
+ * argv[0] is neither, else as sl_cmd_parse_line. Used by the grammar.
+ */
+int sl_nat_cmd_parse(int argc, char *const argv[], struct sl_cmd *c, char *err, size_t errlen);
+/** Render a NAT/MSS command; -EINVAL if @p c is not one. */
+int sl_nat_cmd_format(const struct sl_cmd *c, char *buf, size_t len);
+/** True if @p t is a NAT/MSS command type. */
+static inline bool sl_cmd_is_nat(int t)
+{
+	return t >= SL_CMD_NAT_POOL_ADD && t <= SL_CMD_MSS_CLAMP;
+}
 
 /**
  * Parse one line. Empty lines and comment-only lines give SL_CMD_NONE and
@@ -164,6 +257,16 @@ struct sl_cmd_list {
  * @p out need not be initialised: it is overwritten (never freed) on entry.
  */
 int sl_cmd_list_load(const char *path, struct sl_cmd_list *out, char *err, size_t errlen);
+
+/**
+ * Load a batch for a running backend (`sluicectl -f FILE`): every line must
+ * parse (errors "FILE:LINE: problem"), `show`/`clear`/`trace` lines are
+ * rejected, but the file-level checks of sl_cmd_list_load are not made: the
+ * file may name interfaces, routes and neighbours the backend already has,
+ * and the backend checks the whole batch against its state before applying
+ * any of it. Directives (route sync) are rejected too.
+ */
+int sl_cmd_list_load_batch(const char *path, struct sl_cmd_list *out, char *err, size_t errlen);
 
 /** Same as sl_cmd_list_load over an in-memory text (name used in messages). */
 int sl_cmd_list_parse(

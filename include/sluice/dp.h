@@ -15,6 +15,7 @@
 #include <sluice/config.h>
 #include <sluice/fib.h>
 #include <sluice/iface.h>
+#include <sluice/nat.h>
 #include <sluice/neigh.h>
 #include <sluice/stats.h>
 
@@ -27,6 +28,7 @@ struct sl_dp_params {
 	uint32_t max_neighbours;
 	unsigned int n_workers; /**< RCU readers */
 	bool replay;		/**< interface MACs must be configured */
+	uint32_t max_sessions;	/**< NAT table size unless the config says `nat sessions max` */
 };
 
 struct sl_dp {
@@ -34,6 +36,7 @@ struct sl_dp {
 	struct sl_iface_table ifs;
 	struct sl_fib fib;
 	struct sl_neigh_table neigh;
+	struct sl_nat nat;
 	struct rte_rcu_qsbr *qsv;
 	struct rte_mempool *pool; /**< for packets the gateway builds */
 	uint32_t seed;

@@ -55,6 +55,13 @@
 		"inbound on an outside interface matching no NAT session or forward")             \
 	X(NAT_PORT_EXHAUSTED, "nat-port-exhausted", "no free outside port for a new NAT mapping") \
 	X(NAT_SESSION_LIMIT, "nat-session-limit", "per-host or global NAT session limit reached") \
+	X(NAT_FRAG_UNMATCHED, "nat-fragment-unmatched",                                           \
+		"NAT: a non-first fragment whose first fragment never came (or no room to hold "  \
+		"it)")                                                                            \
+	X(NAT_UNSUPPORTED, "nat-unsupported-protocol",                                            \
+		"NAT: protocol other than TCP, UDP, ICMP echo/errors crossing inside to outside") \
+	X(BAD_L4_HEADER, "bad-l4-header",                                                         \
+		"TCP/UDP/ICMP header truncated in a packet to translate")                         \
 	X(SHUTDOWN, "shutdown", "still queued inside the gateway when it stopped")
 
 enum sl_drop_reason {

@@ -65,6 +65,7 @@ struct sl_fib {
 	struct rte_hash *nh_index; /**< (type, family, iface, gw) -> id */
 	uint32_t n_routes4, n_routes6;
 	uint32_t max_routes4, max_routes6;
+	char name[16];
 };
 
 /** One route change; a batch is an array of these. */

@@ -26,6 +26,7 @@ struct sl_iface {
 	uint16_t port; /**< index into the port table */
 	uint16_t vlan; /**< 0: untagged */
 	uint16_t mtu;
+	uint16_t mss_clamp; /**< TCP MSS clamp for SYNs in or out, 0 = off */
 	enum sl_role role;
 	struct sl_mac mac;
 	bool has_mac; /**< configured; otherwise taken from the port */

@@ -39,20 +39,28 @@ enum sl_slow_kind {
 	SL_SLOW_TTL,	    /**< ttl-exceeded: count + ICMP time exceeded */
 	SL_SLOW_NEIGH_MISS, /**< next hop unresolved: hold + solicit */
 	SL_SLOW_TOO_BIG,    /**< over the egress MTU: fragment or ICMP */
+	SL_SLOW_NAT_FRAG,   /**< IPv4 fragment on a NAT interface */
+	SL_SLOW_NAT_ICMP,   /**< ICMP error on a NAT interface (RFC 5508) */
 };
 
 /**
  * Per-packet metadata in the mbuf private area (pools are created with
  * priv_size >= sizeof(struct sl_meta)).
  */
+/* meta.nat_skip */
+#define SL_NAT_SKIP_RAW	 1 /**< not translatable: must not leave by an outside interface */
+#define SL_NAT_SKIP_DONE 2 /**< already translated by the slow path */
+
 struct sl_meta {
 	uint16_t iface; /**< ingress logical interface */
 	uint16_t out_iface;
-	uint16_t l2_len;   /**< 14 or 18 */
-	uint8_t slow;	   /**< enum sl_slow_kind */
-	uint8_t l2_mcast;  /**< received as L2 broadcast/multicast */
-	uint8_t generated; /**< built by the gateway, not a received packet */
-	uint8_t pad[3];
+	uint16_t l2_len;      /**< 14 or 18 */
+	uint8_t slow;	      /**< enum sl_slow_kind */
+	uint8_t l2_mcast;     /**< received as L2 broadcast/multicast */
+	uint8_t generated;    /**< built by the gateway, not a received packet */
+	uint8_t reinject;     /**< run again by the slow path: not counted as received */
+	uint8_t nat_skip;     /**< SL_NAT_SKIP_*: no NAT lookup, route only */
+	uint8_t frag_ok;      /**< fragments / ICMP errors: do not divert again */
 	struct sl_ip nexthop; /**< NEIGH_MISS / TOO_BIG: neighbour address */
 };
 
@@ -67,6 +75,7 @@ struct sl_dp;
 struct sl_worker {
 	struct sl_dp *dp;
 	unsigned int id;
+	bool reinject; /**< the slow path's own worker: packets already counted */
 	struct sl_stats stats;
 } __attribute__((aligned(64)));
 

@@ -504,3 +504,223 @@ def with_ip_options(frame, opts):
     out = Ether(b[:off] + bytes(hdr) + rest)
     out.time = frame.time
     return out
+
+
+# ---------------------------------------------------------------------------
+# NAT44 helpers (README "NAT44 behaviour, exactly"). Appended for the nat-*
+# cases; nothing above depends on them.
+#
+# Expected translated packets are built at byte level from the input: the
+# address/port/identifier fields are rewritten, the IPv4 header checksum is
+# recomputed, and the L4 checksum is updated. For a complete datagram the
+# updated L4 checksum is checked to equal a full recompute (RFC 1624: the
+# incremental update equals a recompute); for fragments and truncated ICMP
+# quotes, where a recompute is impossible, the RFC 1624 eqn. 3 update is used
+# on the words that changed.
+
+NAT_POOL_V4 = '203.0.113.10'     # the pool address most nat-* cases use
+H2_MAC = '02:00:00:00:01:14'
+H2_V4 = '192.168.1.20'
+H3_MAC = '02:00:00:00:01:1e'
+H3_V4 = '192.168.1.30'
+REMOTE2_V4 = '198.51.100.8'
+ROUTER_V4 = '192.0.2.1'          # a router on the path that sends ICMP errors
+NAT_LAN = dict(LAN, role='inside')
+NAT_WAN = dict(WAN, role='outside')
+
+
+def nat_config(extra_lines=(), header=None, ifaces=None, inside_neighbors=True,
+               gw_neighbor=True):
+    """Config of the standard NAT topology: lan0 role inside, wan0 role outside,
+    default route via the upstream router (static neighbour), static
+    neighbours for H1/H2/H3 on lan0, then extra_lines (pool, options)."""
+    lines = []
+    if header:
+        lines += ['# ' + h for h in header.splitlines()]
+    for i in (ifaces or (NAT_LAN, NAT_WAN)):
+        lines.append(iface_line(i, extra=('role ' + i['role']) if i.get('role') else ''))
+    lines.append('route add 0.0.0.0/0 via %s dev wan0' % GW_V4)
+    if gw_neighbor:
+        lines.append('neighbor add %s lladdr %s dev wan0' % (GW_V4, GW_MAC))
+    if inside_neighbors:
+        for ip, mac in ((H1_V4, H1_MAC), (H2_V4, H2_MAC), (H3_V4, H3_MAC)):
+            lines.append('neighbor add %s lladdr %s dev lan0' % (ip, mac))
+    lines += list(extra_lines)
+    return '\n'.join(lines) + '\n'
+
+
+def _fold(s):
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return s
+
+
+def csum_update(hc, old_words, new_words):
+    """RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') over the changed 16-bit words."""
+    s = (~hc) & 0xffff
+    for m, m2 in zip(old_words, new_words):
+        s += ((~m) & 0xffff) + m2
+    return (~_fold(s)) & 0xffff
+
+
+def _words(b):
+    return list(struct.unpack('!%dH' % (len(b) // 2), b))
+
+
+def l4_csum_full(ip):
+    """Full TCP/UDP checksum of a complete, unfragmented IPv4 packet (bytes),
+    computed with the checksum field as zero; UDP 0 is sent as 0xffff."""
+    ihl = (ip[0] & 0xf) * 4
+    proto = ip[9]
+    tot = struct.unpack('!H', ip[2:4])[0]
+    seg = bytearray(ip[ihl:tot])
+    off = 16 if proto == 6 else 6
+    seg[off:off + 2] = b'\0\0'
+    pseudo = ip[12:20] + struct.pack('!BBH', 0, proto, len(seg))
+    c = csum(bytes(pseudo) + bytes(seg))
+    if proto == 17 and c == 0:
+        c = 0xffff
+    return c
+
+
+def nat_rewrite_ip(ip, src=None, sport=None, dst=None, dport=None, ident=None, ttl=None,
+                   mss=None, check_full=True):
+    """Rewrite an IPv4 packet (bytes; may be a fragment or a truncated quote):
+    source/destination address, TCP/UDP source/destination port (first
+    fragment only), ICMP echo identifier (`ident`), TTL, TCP MSS option value
+    (`mss`, on whatever MSS option is present). IPv4 header checksum is
+    recomputed; the L4 checksum is updated by RFC 1624 when its field is
+    present (UDP checksum 0 stays 0); for a complete unfragmented packet the
+    result is asserted equal to a full recompute."""
+    ip = bytearray(ip)
+    ihl = (ip[0] & 0xf) * 4
+    proto = ip[9]
+    ff = struct.unpack('!H', bytes(ip[6:8]))[0]
+    offset = ff & 0x1fff
+    mf = bool(ff & 0x2000)
+    tot = struct.unpack('!H', bytes(ip[2:4]))[0]
+    complete = (offset == 0 and not mf and len(ip) >= tot)
+    old_pseudo = bytes(ip[12:20])
+    if src:
+        ip[12:16] = _v4(src)
+    if dst:
+        ip[16:20] = _v4(dst)
+    if ttl is not None:
+        ip[8] = ttl
+    new_pseudo = bytes(ip[12:20])
+    if offset == 0 and proto in (6, 17) and len(ip) >= ihl + 4:
+        old = bytes(ip[ihl:ihl + 4])
+        if sport is not None:
+            ip[ihl:ihl + 2] = struct.pack('!H', sport)
+        if dport is not None:
+            ip[ihl + 2:ihl + 4] = struct.pack('!H', dport)
+        new = bytes(ip[ihl:ihl + 4])
+        coff = ihl + (16 if proto == 6 else 6)
+        old_opts = new_opts = b''
+        if mss is not None and proto == 6:
+            doff = (ip[ihl + 12] >> 4) * 4
+            i = ihl + 20
+            while i < ihl + doff:
+                kind = ip[i]
+                if kind == 0:
+                    break
+                if kind == 1:
+                    i += 1
+                    continue
+                ln = ip[i + 1]
+                if kind == 2 and ln == 4:
+                    # the 16-bit word holding the MSS value: at i+2 (aligned
+                    # when i is even relative to the TCP header)
+                    assert (i - ihl) % 2 == 0, 'MSS option not word aligned'
+                    old_opts = bytes(ip[i + 2:i + 4])
+                    ip[i + 2:i + 4] = struct.pack('!H', mss)
+                    new_opts = bytes(ip[i + 2:i + 4])
+                i += ln
+        if len(ip) >= coff + 2:
+            hc = struct.unpack('!H', bytes(ip[coff:coff + 2]))[0]
+            if not (proto == 17 and hc == 0):
+                nc = csum_update(hc, _words(old_pseudo + old + old_opts),
+                                 _words(new_pseudo + new + new_opts))
+                if complete and check_full:
+                    full = l4_csum_full(bytes(ip))
+                    if nc != full:
+                        raise AssertionError('incremental %04x != full %04x: pick other data'
+                                             % (nc, full))
+                ip[coff:coff + 2] = struct.pack('!H', nc)
+    elif offset == 0 and proto == 1 and ident is not None and len(ip) >= ihl + 8:
+        old = bytes(ip[ihl + 4:ihl + 6])
+        ip[ihl + 4:ihl + 6] = struct.pack('!H', ident)
+        hc = struct.unpack('!H', bytes(ip[ihl + 2:ihl + 4]))[0]
+        nc = csum_update(hc, _words(old), _words(bytes(ip[ihl + 4:ihl + 6])))
+        if complete and check_full:
+            body = bytearray(ip[ihl:tot])
+            body[2:4] = b'\0\0'
+            if nc != csum(bytes(body)):
+                raise AssertionError('ICMP incremental != full: pick other data')
+        ip[ihl + 2:ihl + 4] = struct.pack('!H', nc)
+    ip[10:12] = b'\0\0'
+    ip[10:12] = struct.pack('!H', csum(bytes(ip[:ihl])))
+    return bytes(ip)
+
+
+def nat_forward(frame, out_iface, next_hop_mac, t=None, **kw):
+    """A frame as the NAT gateway forwards it: translated by nat_rewrite_ip
+    (keywords src, sport, dst, dport, ident, mss), TTL - 1, new MACs, egress tag."""
+    ip = ip_packet(frame)
+    ip = nat_rewrite_ip(ip, ttl=ip[8] - 1, **kw)
+    out = Ether(bytes(l2(out_iface['mac'], next_hop_mac, out_iface.get('vlan'), 0x0800)) + ip)
+    out.time = frame.time if t is None else t
+    return out
+
+
+def ip_with_ttl(ip, ttl):
+    """An IPv4 packet (bytes) with another TTL and its header checksum redone
+    (as a later router would quote it)."""
+    return nat_rewrite_ip(ip, ttl=ttl)
+
+
+def icmp4_error_frame(src_mac_, dst_mac, src, dst, icmp_type, code, quote, rest=0, ttl=64,
+                      ident=0, tos=0, t=0):
+    """An ICMP error frame built field by field: IPv4 (given id/TTL/TOS, no
+    options, no flags), ICMP type/code/checksum, 4 bytes `rest`, `quote`."""
+    icmp = bytearray(struct.pack('!BBHI', icmp_type, code, 0, rest) + bytes(quote))
+    icmp[2:4] = struct.pack('!H', csum(bytes(icmp)))
+    ip = ip4_header(src, dst, len(icmp), 1, tos=tos, ident=ident, ttl=ttl)
+    out = Ether(bytes(l2(src_mac_, dst_mac, None, 0x0800)) + ip + bytes(icmp))
+    out.time = t
+    return out
+
+
+def ip_fragments(ip, sizes):
+    """Split a complete IPv4 packet (bytes, no options) into fragments whose
+    payload sizes are `sizes` (multiples of 8 except the last; the last size
+    may be None for the rest). Returns a list of IPv4 packets (bytes)."""
+    ihl = (ip[0] & 0xf) * 4
+    assert ihl == 20
+    payload = ip[ihl:]
+    out = []
+    pos = 0
+    for i, sz in enumerate(sizes):
+        last = i == len(sizes) - 1
+        if sz is None:
+            sz = len(payload) - pos
+        chunk = payload[pos:pos + sz]
+        assert last or sz % 8 == 0
+        more = not last
+        h = bytearray(ip[:20])
+        flags = struct.unpack('!H', bytes(h[6:8]))[0] & 0x4000
+        h[6:8] = struct.pack('!H', flags | (0x2000 if more else 0) | (pos // 8))
+        h[2:4] = struct.pack('!H', 20 + len(chunk))
+        h[10:12] = b'\0\0'
+        h[10:12] = struct.pack('!H', csum(bytes(h)))
+        out.append(bytes(h) + bytes(chunk))
+        pos += sz
+    assert pos == len(payload)
+    return out
+
+
+def ip_frame(src_mac_, dst_mac, ip, t):
+    """An Ethernet frame carrying the IPv4 packet `ip` (bytes)."""
+    out = Ether(bytes(l2(src_mac_, dst_mac, None, 0x0800)) + bytes(ip))
+    out.time = t
+    return out

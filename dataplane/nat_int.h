@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private to the dataplane: NAT packet helpers shared by the pipeline stage
+ * and the slow path (fragments, ICMP errors). */
+#ifndef SL_DP_NAT_INT_H
+#define SL_DP_NAT_INT_H
+
+#include <sluice/csum.h>
+#include <sluice/nat.h>
+
+#include "pkt.h"
+
+void nat_sess_free(struct sl_nat *n, uint32_t idx);
+void nat_sess_del(struct sl_nat *n, uint32_t idx, uint64_t now);
+
+enum nat_kind {
+	NAT_OK = 0,    /* tuple extracted */
+	NAT_OTHER,     /* a protocol NAT does not translate */
+	NAT_FRAGMENT,  /* a non-first fragment: no ports */
+	NAT_ICMP_ERR,  /* an ICMP error: translated by its embedded packet */
+	NAT_TRUNCATED, /* L4 header cut short */
+};
+
+static inline bool icmp_is_error(uint8_t type)
+{
+	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+
+/*
+ * The NAT tuple of the IPv4 packet at @p ip (header already validated).
+ * ICMP echo: the identifier is the source "port" of a request and the
+ * destination "port" of a reply. @p tcpflags gets the TCP flags byte.
+ */
+static inline enum nat_kind nat_tuple(const uint8_t *ip, struct sl_nat_tuple *t, uint8_t *tcpflags)
+{
+	unsigned int ihl = (ip[0] & 0x0f) * 4u, l4len = rd16(ip + 2) - ihl;
+	const uint8_t *l4 = ip + ihl;
+
+	*t = (struct sl_nat_tuple){.proto = ip[9]};
+	memcpy(&t->src, ip + 12, 4);
+	memcpy(&t->dst, ip + 16, 4);
+	*tcpflags = 0;
+	if ((rd16(ip + 6) & 0x1fff) != 0)
+		return NAT_FRAGMENT;
+	switch (ip[9]) {
+	case IPPROTO_TCP_:
+		if (l4len < 20)
+			return NAT_TRUNCATED;
+		*tcpflags = l4[13];
+		/* fallthrough */
+	case IPPROTO_UDP_:
+		if (l4len < 8)
+			return NAT_TRUNCATED;
+		memcpy(&t->sport, l4, 2);
+		memcpy(&t->dport, l4 + 2, 2);
+		return NAT_OK;
+	case IPPROTO_ICMP_:
+		if (l4len < 8)
+			return NAT_TRUNCATED;
+		if (l4[0] == 8)
+			memcpy(&t->sport, l4 + 4, 2);
+		else if (l4[0] == 0)
+			memcpy(&t->dport, l4 + 4, 2);
+		else
+			return icmp_is_error(l4[0]) ? NAT_ICMP_ERR : NAT_OTHER;
+		return NAT_OK;
+	default:
+		return NAT_OTHER;
+	}
+}
+
+/* The tuple a packet matching s->t[dir] is rewritten to. */
+static inline void nat_target(
+	const struct sl_nat_session *s, unsigned int dir, struct sl_nat_tuple *to)
+{
+	const struct sl_nat_tuple *o = &s->t[dir ^ 1];
+
+	to->src = o->dst;
+	to->dst = o->src;
+	to->sport = o->dport;
+	to->dport = o->sport;
+	to->proto = o->proto;
+}
+
+/* L4 checksum fix-up for an address change (pseudo-header) and a port. */
+static inline uint16_t l4_fix(uint16_t c, uint32_t os, uint32_t ns, uint32_t od, uint32_t nd,
+	uint16_t osp, uint16_t nsp, uint16_t odp, uint16_t ndp)
+{
+	c = sl_csum_update32(c, os, ns);
+	c = sl_csum_update32(c, od, nd);
+	c = sl_csum_update16(c, osp, nsp);
+	return sl_csum_update16(c, odp, ndp);
+}
+
+/*
+ * Rewrite the IPv4 packet at @p ip to tuple @p to: addresses (and, unless
+ * it is a non-first fragment, ports / echo identifier), every checksum
+ * updated incrementally (RFC 1624). A zero UDP checksum stays zero.
+ */
+static inline void nat_rewrite(uint8_t *ip, const struct sl_nat_tuple *to)
+{
+	unsigned int ihl = (ip[0] & 0x0f) * 4u;
+	uint8_t *l4 = ip + ihl;
+	uint32_t os, od;
+	uint16_t c;
+
+	memcpy(&os, ip + 12, 4);
+	memcpy(&od, ip + 16, 4);
+	c = ld16(ip + 10);
+	c = sl_csum_update32(c, os, to->src);
+	c = sl_csum_update32(c, od, to->dst);
+	st16(ip + 10, c);
+	memcpy(ip + 12, &to->src, 4);
+	memcpy(ip + 16, &to->dst, 4);
+	if ((rd16(ip + 6) & 0x1fff) != 0)
+		return; /* no L4 header in this fragment */
+	switch (ip[9]) {
+	case IPPROTO_TCP_:
+		st16(l4 + 16, l4_fix(ld16(l4 + 16), os, to->src, od, to->dst, ld16(l4), to->sport,
+				      ld16(l4 + 2), to->dport));
+		st16(l4, to->sport);
+		st16(l4 + 2, to->dport);
+		break;
+	case IPPROTO_UDP_:
+		if (ld16(l4 + 6) != 0) {
+			c = l4_fix(ld16(l4 + 6), os, to->src, od, to->dst, ld16(l4), to->sport,
+				ld16(l4 + 2), to->dport);
+			st16(l4 + 6, c ? c : 0xffff);
+		}
+		st16(l4, to->sport);
+		st16(l4 + 2, to->dport);
+		break;
+	case IPPROTO_ICMP_: {
+		uint16_t id = l4[0] == 8 ? to->sport : to->dport;
+		st16(l4 + 2, sl_csum_update16(ld16(l4 + 2), ld16(l4 + 4), id));
+		st16(l4 + 4, id);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* Record TCP flags of a segment in direction @p dir (shared write, rare). */
+static inline void nat_tcp_track(struct sl_nat_session *s, unsigned int dir, uint8_t flags)
+{
+	uint8_t add = 0;
+
+	if (flags & 0x02)
+		add |= dir ? SL_NAT_SYN1 : SL_NAT_SYN0;
+	if (flags & 0x01)
+		add |= dir ? SL_NAT_FIN1 : SL_NAT_FIN0;
+	if (flags & 0x04)
+		add |= SL_NAT_RST;
+	if (add & ~s->tcp)
+		__atomic_fetch_or(&s->tcp, add, __ATOMIC_RELAXED);
+}
+
+/* TCP MSS clamp of a SYN at @p ip to @p mss (no-op without the option). */
+static inline void mss_clamp(uint8_t *ip, uint16_t mss)
+{
+	unsigned int ihl = (ip[0] & 0x0f) * 4u;
+	uint8_t *tcp = ip + ihl;
+	unsigned int doff = (tcp[12] >> 4) * 4u, i = 20;
+
+	if (ip[9] != IPPROTO_TCP_ || (rd16(ip + 6) & 0x1fff) != 0 || !(tcp[13] & 0x02) ||
+		doff < 20 || ihl + doff > rd16(ip + 2))
+		return;
+	while (i < doff) {
+		uint8_t kind = tcp[i];
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= doff || tcp[i + 1] < 2 || i + tcp[i + 1] > doff)
+			break;
+		if (kind == 2 && tcp[i + 1] == 4) {
+			uint16_t cur = rd16(tcp + i + 2);
+			if (cur > mss) {
+				uint16_t old = ld16(tcp + i + 2);
+				wr16(tcp + i + 2, mss);
+				/* the option may sit at an odd offset: adjust on its
+				 * 16-bit word alignment within the segment */
+				if ((i & 1) == 0) {
+					st16(tcp + 16, sl_csum_update16(ld16(tcp + 16), old,
+							       ld16(tcp + i + 2)));
+				} else {
+					uint32_t sa, da, sum;
+					uint16_t tlen = (uint16_t)(rd16(ip + 2) - ihl);
+					memcpy(&sa, ip + 12, 4);
+					memcpy(&da, ip + 16, 4);
+					st16(tcp + 16, 0);
+					sum = sl_csum_pseudo4(sa, da, IPPROTO_TCP_, tlen);
+					st16(tcp + 16, (uint16_t)~sl_csum_fold(
+							       sl_csum_add(sum, tcp, tlen)));
+				}
+			}
+			return;
+		}
+		i += tcp[i + 1];
+	}
+}
+
+#endif

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* NAT work of the slow path: IPv4 fragments and ICMP errors (RFC 5508). */
+#include <string.h>
+
+#include <sluice/pipeline.h>
+
+#include "nat_int.h"
+#include "slow_int.h"
+
+/* Run a packet through the pipeline again (already counted as received). */
+void slow_reinject(struct sl_slow *s, struct rte_mbuf *m, uint8_t nat_skip, uint64_t now)
+{
+	struct sl_meta *meta = sl_meta(m);
+	uint16_t port = s->dp->ifs.ifaces[meta->iface].port, v;
+
+	meta->reinject = 1;
+	meta->frag_ok = 1;
+	meta->nat_skip = nat_skip;
+	sl_pipeline_run(&s->rw, &m, 1, port, now, &v);
+	if (v < SL_IFACE_MAX)
+		slow_tx(s, v, m);
+	else if (v == SL_V_SLOW)
+		sl_slow_input(s, m, now);
+	else
+		rte_pktmbuf_free(m);
+}
+
+/* ---------- fragments ---------- */
+
+static struct nat_frag *frag_find(
+	struct sl_slow *s, uint32_t src, uint32_t dst, uint16_t id, uint8_t proto)
+{
+	for (unsigned int i = 0; i < NAT_FRAGS_MAX; i++) {
+		struct nat_frag *f = &s->frags[i];
+		if (f->used && f->src == src && f->dst == dst && f->id == id && f->proto == proto)
+			return f;
+	}
+	return NULL;
+}
+
+static struct nat_frag *frag_new(
+	struct sl_slow *s, uint32_t src, uint32_t dst, uint16_t id, uint8_t proto, uint64_t now)
+{
+	for (unsigned int i = 0; i < NAT_FRAGS_MAX; i++) {
+		struct nat_frag *f = &s->frags[i];
+		if (!f->used) {
+			memset(f, 0, sizeof(*f));
+			*f = (struct nat_frag){.used = true,
+				.src = src,
+				.dst = dst,
+				.id = id,
+				.proto = proto,
+				.expires = now + SL_NAT_FRAG_NS};
+			if (now + SL_NAT_FRAG_NS < s->next_timer)
+				s->next_timer = now + SL_NAT_FRAG_NS;
+			return f;
+		}
+	}
+	return NULL;
+}
+
+/* Give a later fragment the first fragment's address translation and send it. */
+static void frag_send(struct sl_slow *s, const struct nat_frag *f, struct rte_mbuf *m, uint64_t now)
+{
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, sl_meta(m)->l2_len);
+
+	if (f->dropped) {
+		slow_drop(s, m, (enum sl_drop_reason)f->why);
+		return;
+	}
+	if (f->translate) {
+		struct sl_nat_tuple to = {.src = f->nsrc, .dst = f->ndst, .proto = f->proto};
+		nat_rewrite(ip, &to); /* addresses only: no L4 header here */
+	}
+	slow_reinject(s, m, f->translate ? SL_NAT_SKIP_DONE : SL_NAT_SKIP_RAW, now);
+}
+
+/* The drop reason whose counter moved between two snapshots. */
+static enum sl_drop_reason moved(const struct sl_stats *a, const struct sl_stats *b)
+{
+	for (unsigned int r = 0; r < SL_DROP_MAX; r++)
+		if (a->drop[r] != b->drop[r])
+			return (enum sl_drop_reason)r;
+	return SL_DROP_NAT_FRAG_UNMATCHED;
+}
+
+static void first_fragment(struct sl_slow *s, struct rte_mbuf *m, struct nat_frag *f, uint64_t now)
+{
+	struct sl_meta *meta = sl_meta(m);
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l2_len);
+	uint16_t port = s->dp->ifs.ifaces[meta->iface].port, v;
+	uint64_t before[SL_DROP_MAX];
+	uint32_t osrc, odst;
+
+	memcpy(&osrc, ip + 12, 4);
+	memcpy(&odst, ip + 16, 4);
+	memcpy(before, s->rw.stats.drop, sizeof(before));
+	meta->reinject = 1;
+	meta->frag_ok = 1;
+	meta->nat_skip = 0;
+	sl_pipeline_run(&s->rw, &m, 1, port, now, &v);
+	f->have_first = true;
+	if (v == SL_V_DROP) {
+		struct sl_stats a = {0}, b = {0};
+		memcpy(a.drop, before, sizeof(before));
+		memcpy(b.drop, s->rw.stats.drop, sizeof(b.drop));
+		f->dropped = true;
+		f->why = (uint8_t)moved(&a, &b);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* where the headers are now: after the L2 rewrite when transmitted */
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint8_t *nip = v < SL_IFACE_MAX ? p + (rd16(p + 12) == ETYPE_VLAN ? 18 : 14) : ip;
+	memcpy(&f->nsrc, nip + 12, 4);
+	memcpy(&f->ndst, nip + 16, 4);
+	f->translate = f->nsrc != osrc || f->ndst != odst;
+	if (v < SL_IFACE_MAX)
+		slow_tx(s, v, m);
+	else
+		sl_slow_input(s, m, now);
+}
+
+void nat_frag_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
+{
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, sl_meta(m)->l2_len);
+	uint32_t src, dst;
+	uint16_t id = rd16(ip + 4);
+	bool first = (rd16(ip + 6) & 0x1fff) == 0;
+	struct nat_frag *f;
+
+	memcpy(&src, ip + 12, 4);
+	memcpy(&dst, ip + 16, 4);
+	f = frag_find(s, src, dst, id, ip[9]);
+	if (f == NULL)
+		f = frag_new(s, src, dst, id, ip[9], now);
+	if (f == NULL) {
+		slow_drop(s, m, SL_DROP_NAT_FRAG_UNMATCHED);
+		return;
+	}
+	if (first) {
+		if (f->have_first) { /* a duplicate first fragment */
+			frag_send(s, f, m, now);
+			return;
+		}
+		first_fragment(s, m, f, now);
+		for (unsigned int i = 0; i < f->n_held; i++) {
+			s->held--;
+			s->frags_held--;
+			frag_send(s, f, f->held[i], now);
+		}
+		f->n_held = 0;
+		return;
+	}
+	if (f->have_first) {
+		frag_send(s, f, m, now);
+		return;
+	}
+	if (f->n_held == NAT_FRAG_HOLD || s->frags_held >= NAT_FRAGS_HELD_MAX) {
+		slow_drop(s, m, SL_DROP_NAT_FRAG_UNMATCHED);
+		return;
+	}
+	f->held[f->n_held++] = m;
+	s->held++;
+	s->frags_held++;
+}
+
+void nat_frag_timers(struct sl_slow *s, uint64_t now, bool all)
+{
+	for (unsigned int i = 0; i < NAT_FRAGS_MAX; i++) {
+		struct nat_frag *f = &s->frags[i];
+		if (!f->used)
+			continue;
+		if (!all && f->expires > now) {
+			if (f->expires < s->next_timer)
+				s->next_timer = f->expires;
+			continue;
+		}
+		for (unsigned int k = 0; k < f->n_held; k++) {
+			s->held--;
+			s->frags_held--;
+			slow_drop(s, f->held[k], SL_DROP_NAT_FRAG_UNMATCHED);
+		}
+		f->used = false;
+	}
+}
+
+/* ---------- ICMP errors (RFC 5508) ---------- */
+
+void nat_icmp_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
+{
+	struct sl_meta *meta = sl_meta(m);
+	struct sl_nat *nat = &s->dp->nat;
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l2_len);
+	unsigned int ihl = (ip[0] & 0x0f) * 4u, tot = rd16(ip + 2), ilen = tot - ihl;
+	uint8_t *icmp = ip + ihl, *e = icmp + 8, *el4;
+	unsigned int eihl, quote;
+	struct sl_nat_tuple et = {0}, key;
+	const struct sl_nat_session *ss;
+	const struct sl_nat_tuple *o, *td;
+	uint32_t v, os, od;
+	uint16_t c;
+
+	bool inside = s->dp->ifs.ifaces[meta->iface].role == SL_ROLE_INSIDE;
+	if (ilen < 8 + 20 || (e[0] >> 4) != 4 || (eihl = (e[0] & 0x0f) * 4u) < 20 ||
+		ilen < 8 + eihl + 4 || (rd16(e + 6) & 0x1fff) != 0)
+		goto no_session;
+	quote = ilen - 8 - eihl; /* L4 bytes of the embedded packet */
+	el4 = e + eihl;
+	et.proto = e[9];
+	memcpy(&et.src, e + 12, 4);
+	memcpy(&et.dst, e + 16, 4);
+	if (et.proto == IPPROTO_TCP_ || et.proto == IPPROTO_UDP_) {
+		memcpy(&et.sport, el4, 2);
+		memcpy(&et.dport, el4 + 2, 2);
+	} else if (et.proto == IPPROTO_ICMP_ && quote >= 8 && (el4[0] == 8 || el4[0] == 0)) {
+		memcpy(el4[0] == 8 ? &et.sport : &et.dport, el4 + 4, 2);
+	} else {
+		goto no_session;
+	}
+	/* the session sees a reply to the embedded packet */
+	key = (struct sl_nat_tuple){.src = et.dst,
+		.dst = et.src,
+		.sport = et.dport,
+		.dport = et.sport,
+		.proto = et.proto};
+	v = sl_nat_find(nat, &key, now);
+	if (v == SL_NAT_NONE)
+		goto no_session;
+	ss = &nat->sess[v >> 1];
+	td = &ss->t[v & 1];
+	o = &ss->t[(v & 1) ^ 1]; /* the embedded packet as it was before translation */
+
+	/* embedded packet back to its untranslated form */
+	c = ld16(e + 10);
+	c = sl_csum_update32(c, et.src, o->src);
+	c = sl_csum_update32(c, et.dst, o->dst);
+	st16(e + 10, c);
+	if (et.proto == IPPROTO_UDP_ && quote >= 8 && ld16(el4 + 6) != 0) {
+		c = l4_fix(ld16(el4 + 6), et.src, o->src, et.dst, o->dst, et.sport, o->sport,
+			et.dport, o->dport);
+		st16(el4 + 6, c ? c : 0xffff);
+	} else if (et.proto == IPPROTO_TCP_ && quote >= 18) {
+		st16(el4 + 16, l4_fix(ld16(el4 + 16), et.src, o->src, et.dst, o->dst, et.sport,
+				       o->sport, et.dport, o->dport));
+	} else if (et.proto == IPPROTO_ICMP_) {
+		uint16_t id = el4[0] == 8 ? o->sport : o->dport;
+		st16(el4 + 2, sl_csum_update16(ld16(el4 + 2), ld16(el4 + 4), id));
+	}
+	memcpy(e + 12, &o->src, 4);
+	memcpy(e + 16, &o->dst, 4);
+	if (et.proto == IPPROTO_ICMP_) {
+		st16(el4 + 4, el4[0] == 8 ? o->sport : o->dport);
+	} else {
+		st16(el4, o->sport);
+		st16(el4 + 2, o->dport);
+	}
+	/* outer header: the endpoint addresses the session translates */
+	memcpy(&os, ip + 12, 4);
+	memcpy(&od, ip + 16, 4);
+	if (os == td->src)
+		memcpy(ip + 12, &o->dst, 4);
+	if (od == td->dst)
+		memcpy(ip + 16, &o->src, 4);
+	st16(ip + 10, 0);
+	st16(ip + 10, sl_csum(ip, ihl));
+	st16(icmp + 2, 0);
+	st16(icmp + 2, sl_csum(icmp, ilen));
+	slow_reinject(s, m, SL_NAT_SKIP_DONE, now);
+	return;
+no_session:
+	if (inside) {
+		/* routed as is; dropped if it would leave by an outside interface */
+		slow_reinject(s, m, SL_NAT_SKIP_RAW, now);
+		return;
+	}
+	slow_drop(s, m, SL_DROP_NAT_NO_SESSION);
+}

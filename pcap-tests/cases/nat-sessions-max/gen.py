@@ -1,0 +1,37 @@
+#!/usr/bin/python3
+"""NAT44 session table size (`nat sessions max 2`): H1 opens two sessions;
+when the table is full, H2's new session is dropped as nat-session-limit;
+packets of the two existing sessions still pass both ways."""
+import os
+import sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'lib'))
+from scapy.all import *  # noqa: E402,F401,F403
+from casegen import *  # noqa: E402,F401,F403
+
+POOL = NAT_POOL_V4
+cfg = nat_config(['nat pool add %s/32 ports 1024-65535' % POOL, 'nat sessions max 2'],
+                 header=__doc__)
+c = Case(__file__, cfg, __doc__)
+
+
+def out(mac, ip, port, t):
+    return at(l2(mac, LAN['mac']) / IP(src=ip, dst=REMOTE_V4, ttl=64, id=port % 1000)
+              / UDP(sport=port, dport=53) / Raw(b'q%d' % port), t)
+
+
+def back(port, t):
+    return at(l2(GW_MAC, WAN['mac']) / IP(src=REMOTE_V4, dst=POOL, ttl=60, id=port % 1000)
+              / UDP(sport=53, dport=port) / Raw(b'a%d' % port), t)
+
+
+o1, o2, o3 = out(H1_MAC, H1_V4, 40000, 1.0), out(H1_MAC, H1_V4, 40001, 1.1), \
+    out(H2_MAC, H2_V4, 41000, 1.2)
+o4 = out(H1_MAC, H1_V4, 40000, 1.3)
+b1, b2 = back(40000, 2.0), back(40001, 2.1)
+c.rx(LAN, o1, o2, o3, o4)
+c.rx(WAN, b1, b2)
+c.tx(WAN, *[nat_forward(p, WAN, GW_MAC, src=POOL, sport=p[UDP].sport) for p in (o1, o2, o4)])
+c.tx(LAN, nat_forward(b1, LAN, H1_MAC, dst=H1_V4, dport=40000),
+     nat_forward(b2, LAN, H1_MAC, dst=H1_V4, dport=40001))
+c.write({'rx': 6, 'forwarded': 5, 'local': 0, 'dropped': 1}, {'nat-session-limit': 1})

@@ -1,0 +1,110 @@
+#!/bin/bash
+# sluice-dp on net_null vdevs: sluicectl adds and removes routes and
+# neighbours, reads them back as JSON, bad commands are rejected with the
+# state unchanged, -f batches are atomic, wrong users are refused.
+# usage: ctl_basic.sh SLUICE-DP SLUICECTL
+DP=$1 CTL=$2
+. "$(dirname "$0")/lib.sh"
+ctl_init ctl-basic
+
+cat >"$W/gw.conf" <<CONF
+interface lan0 device net_null0 address 192.168.1.1/24 address fd00:1::1/64 role inside mac 02:00:00:00:01:01
+interface wan0 device net_null1 address 203.0.113.2/24 address 2001:db8:f::2/64 role outside mac 02:00:00:00:02:01
+route add 0.0.0.0/0 via 203.0.113.1 dev wan0
+CONF
+start_dp "$W/gw.conf" --vdev net_null0 --vdev net_null1 || exit 1
+
+check "socket is mode 0600" [ "$(stat -c %a "$SOCK")" = 600 ]
+check "config routes shown" has_route 0.0.0.0/0 203.0.113.1
+expect_rc 0 "route add IPv4" c route add 10.0.0.0/8 via 192.168.1.254
+check "IPv4 route in show routes --json" has_route 10.0.0.0/8 192.168.1.254
+expect_rc 0 "route add IPv6" c route add 2001:db8:100::/48 via 2001:db8:f::1
+check "IPv6 route in show routes --json" has_route 2001:db8:100::/48 2001:db8:f::1
+expect_rc 0 "route add dev-only" c route add 198.51.100.0/24 dev lan0
+check "dev-only route shown" has_route 198.51.100.0/24
+expect_rc 0 "route del IPv4" c route del 10.0.0.0/8
+check "IPv4 route gone" not has_route 10.0.0.0/8
+expect_rc 0 "route del IPv6" c route del 2001:db8:100::/48
+expect_rc 0 "neighbor add" c neighbor add 192.168.1.20 lladdr 02:00:00:00:01:20 dev lan0
+check "neighbor shown permanent" bash -c "'$CTL' --ctl '$SOCK' show neighbors --json | /usr/bin/python3 -c '
+import json,sys
+n=json.load(sys.stdin)
+sys.exit(0 if any(x[\"address\"]==\"192.168.1.20\" and x[\"lladdr\"]==\"02:00:00:00:01:20\" and x[\"state\"]==\"permanent\" for x in n) else 1)'"
+expect_rc 0 "neighbor del" c neighbor del 192.168.1.20 dev lan0
+check "interfaces --json parses" bash -c "'$CTL' --ctl '$SOCK' show interfaces --json | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert [i[\"name\"] for i in d]==[\"lan0\",\"wan0\"]'"
+check "stats --json parses" bash -c "'$CTL' --ctl '$SOCK' show stats --json | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert \"no-route\" in d[\"drops\"] and \"lan0\" in d[\"interfaces\"]'"
+check "neighbors --json parses" bash -c "'$CTL' --ctl '$SOCK' show neighbors --json | /usr/bin/python3 -m json.tool >/dev/null"
+check "human show routes has a header" bash -c "'$CTL' --ctl '$SOCK' show routes | head -1 | grep -q '^prefix'"
+
+# --- bad input: rejected, named, nothing changed ---
+routes_json "$W/before.json"
+expect_rc 1 "host bits set" c route add 10.0.0.1/8 via 192.168.1.254
+grep -q "host bits set" "$W/err" && ok "message names the problem" || bad "message: $(cat "$W/err")"
+expect_rc 1 "gateway on no subnet" c route add 10.0.0.0/8 via 172.16.0.1
+expect_rc 1 "unknown interface" c route add 10.0.0.0/8 via 192.168.1.254 dev nosuch0
+expect_rc 1 "delete a missing route" c route del 172.20.0.0/16
+expect_rc 1 "delete a connected route" c route del 192.168.1.0/24
+expect_rc 1 "duplicate route" c route add 0.0.0.0/0 via 203.0.113.1
+expect_rc 1 "neighbor off-subnet" c neighbor add 10.9.9.9 lladdr 02:00:00:00:00:09 dev lan0
+expect_rc 1 "new interface refused while running" c interface dmz0 device net_null2 address 10.50.0.1/24
+expect_rc 0 "identical interface accepted" c interface lan0 device net_null0 address 192.168.1.1/24 address fd00:1::1/64 role inside mac 02:00:00:00:01:01
+expect_rc 1 "changed interface refused" c interface lan0 device net_null0 address 192.168.1.1/24 role inside
+expect_rc 2 "unknown command" c frobnicate
+expect_rc 1 "bad grammar" c route add
+printf 'route add 172.16.0.0/12 via 192.168.1.254\nroute add 172.32.0.0/12 via 192.168.1.254\nroute add 2001:db8::/32 via 192.168.1.254\n' >"$W/bad.batch"
+expect_rc 1 "-f with a bad line" c -f "$W/bad.batch"
+grep -q "bad.batch:3" "$W/err" && ok "-f error names FILE:LINE" || bad "-f message: $(cat "$W/err")"
+printf 'route add 172.16.0.0/12 via 192.168.1.254\nroute del 172.20.0.0/16\n' >"$W/bad2.batch"
+expect_rc 1 "-f rejected by the dataplane" c -f "$W/bad2.batch"
+grep -q "line 2" "$W/err" && ok "dataplane error names the line" || bad "message: $(cat "$W/err")"
+routes_json "$W/after.json"
+check "routes unchanged after rejected commands" cmp -s "$W/before.json" "$W/after.json"
+
+# --- a good batch: all of it ---
+{
+	for i in $(seq 0 199); do echo "route add 10.$((i / 256)).$((i % 256)).0/24 via 192.168.1.254"; done
+	echo "route add 2001:db8:1::/48 via fd00:1::fe"
+	echo "neighbor add 192.168.1.254 lladdr 02:00:00:00:01:fe dev lan0"
+} >"$W/good.batch"
+expect_rc 0 "-f good batch of 202 commands" c -f "$W/good.batch"
+check "batch applied in full" bash -c "[ \$('$CTL' --ctl '$SOCK' show routes --json | /usr/bin/python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r[\"prefix\"].startswith(\"10.0.\")))') = 200 ]"
+
+# --- counters ---
+expect_rc 0 "clear stats" c clear stats
+check "counters restart from zero" bash -c "[ \$('$CTL' --ctl '$SOCK' show stats --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[\"drops\"][\"no-route\"])') -eq 0 ]"
+
+# --- help and usage ---
+for cmd in route neighbor interface show clear trace daemon check nat; do
+	expect_rc 0 "$cmd --help" c $cmd --help
+done
+expect_rc 3 "no dataplane behind the socket" "$CTL" --ctl "$W/nosuch.sock" show routes
+
+# --- wrong user ---
+if id nobody >/dev/null 2>&1; then
+	expect_rc 3 "nobody cannot open the 0600 socket" setpriv --reuid=nobody --regid=nogroup --clear-groups "$CTL" --ctl "$SOCK" show routes
+	grep -q "permission denied" "$W/err" && ok "clear message for nobody" || bad "message: $(cat "$W/err")"
+	chmod 0711 "$W"
+	chmod 0666 "$SOCK"
+	expect_rc 3 "nobody refused by peer credentials" setpriv --reuid=nobody --regid=nogroup --clear-groups "$CTL" --ctl "$SOCK" route add 10.200.0.0/16 via 192.168.1.254
+	grep -q "refused by the dataplane: permission denied: uid" "$W/err" && ok "refusal message names the uid" || bad "message: $(cat "$W/err")"
+	check "refused command not applied" bash -c "! '$CTL' --ctl '$SOCK' show routes | grep -q 10.200.0.0"
+	chmod 0600 "$SOCK"
+fi
+stop_dp
+
+# --- --ctl-group: a member may, others may not ---
+grp=sluicetest$$
+if groupadd "$grp" 2>/dev/null; then
+	EXTRA_CLEANUP="groupdel $grp"
+	DP_EXTRA="--ctl-group $grp"
+	rm -f "$SOCK"
+	start_dp "$W/gw.conf" --vdev net_null0 --vdev net_null1 || exit 1
+	check "group socket is 0660 $grp" [ "$(stat -c '%a %G' "$SOCK")" = "660 $grp" ]
+	chmod 0711 "$W"
+	expect_rc 0 "group member may" setpriv --reuid=nobody --regid=nogroup --groups="$(getent group "$grp" | cut -d: -f3)" "$CTL" --ctl "$SOCK" route add 10.201.0.0/16 via 192.168.1.254
+	chmod 0666 "$SOCK"
+	expect_rc 3 "non-member refused" setpriv --reuid=nobody --regid=nogroup --clear-groups "$CTL" --ctl "$SOCK" show routes
+	grep -q "nor in group $grp" "$W/err" && ok "refusal names the group" || bad "message: $(cat "$W/err")"
+	stop_dp
+fi
+finish
