@@ -35,6 +35,8 @@ static int buf_reserve(struct sl_ctl_buf *b, size_t n)
 	cap = b->cap ? b->cap : 256;
 	while (cap < b->len + n)
 		cap *= 2;
+	if (n > (1u << 20))
+		cap = b->len + n; /* a known big message: exactly, no doubling */
 	d = realloc(b->data, cap);
 	if (d == NULL)
 		return -ENOMEM;
@@ -52,6 +54,13 @@ int sl_ctl_buf_put(struct sl_ctl_buf *b, const void *p, size_t n)
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
 	return 0;
+}
+
+void *sl_ctl_buf_room(struct sl_ctl_buf *b, size_t n)
+{
+	if (buf_reserve(b, n) < 0)
+		return NULL;
+	return b->data + b->len;
 }
 
 void *sl_ctl_buf_grow(struct sl_ctl_buf *b, size_t n)
@@ -231,6 +240,17 @@ int sl_ctl_decode_apply(
 		snprintf(err, errlen, "apply: %u commands do not match a payload of %zu bytes", a.n,
 			len);
 		return -EINVAL;
+	}
+	/* sized once: a million routes must not be copied by doubling */
+	if (a.n > 0) {
+		out->cmds = malloc((size_t)a.n * sizeof(*out->cmds));
+		out->lines = malloc((size_t)a.n * sizeof(*out->lines));
+		if (out->cmds == NULL || out->lines == NULL) {
+			sl_cmd_list_free(out);
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		out->cap = a.n;
 	}
 	for (uint32_t i = 0; i < a.n; i++) {
 		struct sl_ctl_cmd c;

@@ -4,6 +4,7 @@
  * backend can serve the same protocol with its own sl_backend_ops. */
 #include <errno.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,9 +299,18 @@ static void handle(
 	case SL_CTL_APPLY: {
 		struct sl_cmd_list l;
 
+		uint64_t t0 = mono_ms(), t1 = 0;
+
 		rc = sl_ctl_decode_apply(payload, h->len, &l, err, sizeof(err));
 		if (rc == 0) {
+			t1 = mono_ms();
 			rc = s->ops->apply(s->ctx, &l, err, sizeof(err));
+			if (l.n >= 10000)
+				fprintf(stderr,
+					"sluice-dp: control: batch of %u commands %s: checked in "
+					"%" PRIu64 " ms, applied in %" PRIu64 " ms\n",
+					l.n, rc == 0 ? "applied" : "rejected", t1 - t0,
+					mono_ms() - t1);
 			sl_cmd_list_free(&l);
 		}
 		reply(c, h->seq, rc, err, NULL, 0, 0);
@@ -338,6 +348,12 @@ static void handle(
 				0, 0);
 			return;
 		}
+		for (unsigned int i = 0; i < CONNS_MAX; i++)
+			if (s->conns[i].fd >= 0 && s->conns[i].tracing) {
+				reply(c, h->seq, -EBUSY, "trace: another trace is running", NULL, 0,
+					0);
+				return;
+			}
 		rc = s->ops->trace_start ? s->ops->trace_start(s->ctx, t.count, err, sizeof(err))
 					 : -ENOTSUP;
 		if (rc < 0) {
@@ -442,18 +458,34 @@ static unsigned int conn_read(struct sl_ctl_server *s, struct conn *c)
 	uint8_t *p;
 	ssize_t k;
 
+	size_t want = READ_CHUNK;
+
 	if (conn_process(s, c))
 		return 1;
-	p = sl_ctl_buf_grow(&c->in, READ_CHUNK);
-	if (p == NULL) {
-		conn_close(s, c);
-		return 0;
+	/* a large message: room for all of it at once */
+	if (c->in.len >= sizeof(struct sl_ctl_hdr)) {
+		const struct sl_ctl_hdr *h = (const struct sl_ctl_hdr *)c->in.data;
+		size_t total = sizeof(*h) + h->len;
+		if (total > c->in.len && total - c->in.len > want)
+			want = total - c->in.len;
 	}
-	k = recv(c->fd, p, READ_CHUNK, MSG_DONTWAIT);
-	c->in.len -= READ_CHUNK - (k > 0 ? (size_t)k : 0);
-	if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR)) {
-		conn_close(s, c);
-		return 0;
+	for (int burst = 0; burst < 64; burst++) {
+		p = sl_ctl_buf_room(&c->in, want);
+		if (p == NULL) {
+			conn_close(s, c);
+			return 0;
+		}
+		k = recv(c->fd, p, want, MSG_DONTWAIT);
+		if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR)) {
+			conn_close(s, c);
+			return 0;
+		}
+		if (k < 0)
+			break;
+		c->in.len += (size_t)k;
+		if (want == (size_t)k)
+			break; /* what the header announced is in */
+		want -= (size_t)k;
 	}
 	return conn_process(s, c);
 }

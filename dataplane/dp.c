@@ -11,6 +11,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include <sluice/dp.h>
+#include <sluice/pipeline.h>
 
 void sl_dp_params_default(struct sl_dp_params *p)
 {
@@ -27,6 +28,7 @@ int sl_dp_create(struct sl_dp *dp, const struct sl_dp_params *p, struct rte_memp
 	int rc;
 
 	memset(dp, 0, sizeof(*dp));
+	sl_meta_register();
 	dp->params = *p;
 	dp->pool = pool;
 	sl_iface_table_init(&dp->ifs);

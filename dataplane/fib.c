@@ -60,14 +60,15 @@ static int instance_new(struct sl_fib *f, unsigned int inst)
 		.dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_2B,
 			.num_tbl8 = RTE_MIN(f->max_routes4 / 16 + 256, 32767u)},
 	};
-	/* 2-byte next hops allow at most 32767 tbl8 groups; IPv6 prefixes need
-	 * up to 13 each, so take the maximum */
+	/* 2-byte next hops allow at most 32767 tbl8 groups; an IPv6 prefix
+	 * needs up to 13, a /48 three, and prefixes share them */
 	struct rte_fib6_conf c6 = {
 		.type = RTE_FIB6_TRIE,
 		.default_nh = SL_NH_NONE,
 		.max_routes = (int)f->max_routes6,
 		.rib_ext_sz = sizeof(struct route_ext),
-		.trie = {.nh_sz = RTE_FIB6_TRIE_2B, .num_tbl8 = 32767},
+		.trie = {.nh_sz = RTE_FIB6_TRIE_2B,
+			.num_tbl8 = RTE_MIN(f->max_routes6 * 2 + 256, 32767u)},
 	};
 	struct rte_fib *v4;
 	struct rte_fib6 *v6;
@@ -97,7 +98,9 @@ int sl_fib_create(struct sl_fib *f, const char *name, uint32_t max_routes4, uint
 	f->max_routes4 = max_routes4;
 	f->max_routes6 = max_routes6;
 	snprintf(f->name, sizeof(f->name), "%s", name);
-	if (instance_new(f, 0) < 0 || instance_new(f, 1) < 0)
+	/* without concurrent readers (replay, tests) one instance is enough */
+	f->single = qsv == NULL;
+	if (instance_new(f, 0) < 0 || (!f->single && instance_new(f, 1) < 0))
 		goto fail;
 	struct rte_hash_parameters hp = {
 		.entries = SL_NH_MAX + SL_NH_MAX / 8,
@@ -348,6 +351,22 @@ static int rebuild(struct sl_fib *f, unsigned int dst, unsigned int src)
 	return 0;
 }
 
+/* Single-instance mode: build the fresh copy in the spare slot, then move it. */
+static int rebuild_single(struct sl_fib *f)
+{
+	int rc = rebuild(f, 1, 0);
+
+	if (rc == 0) {
+		rte_fib_free(f->v4[0]);
+		rte_fib6_free(f->v6[0]);
+		f->v4[0] = f->v4[1];
+		f->v6[0] = f->v6[1];
+		f->v4[1] = NULL;
+		f->v6[1] = NULL;
+	}
+	return rc;
+}
+
 /* What one change replaced, so that it can be undone on the inactive copy. */
 struct undo {
 	uint64_t old_nh;
@@ -382,7 +401,7 @@ static int validate_change(const struct sl_route_change *c)
 int sl_fib_apply(
 	struct sl_fib *f, const struct sl_route_change *c, unsigned int n, unsigned int *bad_index)
 {
-	unsigned int inactive = __atomic_load_n(&f->active, __ATOMIC_RELAXED) ^ 1;
+	unsigned int inactive = f->single ? 0 : __atomic_load_n(&f->active, __ATOMIC_RELAXED) ^ 1;
 	struct undo *u = NULL;
 	unsigned int i;
 	int rc = 0;
@@ -432,6 +451,19 @@ again:
 			goto rollback;
 	}
 
+	if (f->single) {
+		for (i = 0; i < n; i++) {
+			if (c[i].del)
+				sl_fib_nh_put(f, (uint32_t)u[i].old_nh);
+			if (c[i].prefix.addr.family == SL_AF_INET)
+				f->n_routes4 += c[i].del ? -1u : 1u;
+			else
+				f->n_routes6 += c[i].del ? -1u : 1u;
+		}
+		free(u);
+		return 0;
+	}
+
 	/* 2. publish, wait for every reader to leave the old copy */
 	__atomic_store_n(&f->active, inactive, __ATOMIC_RELEASE);
 	if (f->qsv)
@@ -467,7 +499,8 @@ rollback:
 	for (unsigned int j = 0; j < i; j++)
 		if (!c[j].del)
 			sl_fib_nh_put(f, u[j].new_nh);
-	if (rc == -ENOSPC && !retried && rebuild(f, inactive, inactive ^ 1) == 0) {
+	if (rc == -ENOSPC && !retried &&
+		(f->single ? rebuild_single(f) : rebuild(f, inactive, inactive ^ 1)) == 0) {
 		retried = true;
 		memset(u, 0, n * sizeof(*u));
 		goto again;

@@ -2,6 +2,7 @@
 #include <rte_fib.h>
 #include <rte_fib6.h>
 #include <rte_hash.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
 
 #include <sluice/csum.h>
@@ -10,6 +11,23 @@
 
 #include "nat_int.h"
 #include "pkt.h"
+
+size_t sl_meta_offset = sizeof(struct rte_mbuf);
+
+void sl_meta_register(void)
+{
+	static const struct rte_mbuf_dynfield desc = {
+		.name = "sluice_meta",
+		.size = sizeof(struct sl_meta),
+		.align = __alignof__(struct sl_meta),
+	};
+	int off = rte_mbuf_dynfield_register(&desc);
+
+	/* the second cache line, which the PMD touches anyway, instead of a
+	 * third one for the private area */
+	if (off >= 0)
+		sl_meta_offset = (size_t)off;
+}
 
 /* classify() outcomes besides real verdicts */
 #define PENDING4 0xfff0
@@ -25,6 +43,21 @@ static inline uint16_t slow(struct sl_meta *meta, enum sl_slow_kind k)
 {
 	meta->slow = (uint8_t)k;
 	return SL_V_SLOW;
+}
+
+/* sl_csum() of a 20-byte header, unrolled: five 32-bit words. */
+static inline uint16_t ip4_hdr_sum20(const uint8_t *ip)
+{
+	uint32_t w[5];
+	uint64_t acc;
+
+	memcpy(w, ip, 20);
+	acc = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	acc = (acc & 0xffffffff) + (acc >> 32);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	return (uint16_t)~acc;
 }
 
 /* Scan IPv4 options: source routes are refused, a malformed list too. */
@@ -62,7 +95,7 @@ static inline uint16_t classify4(struct sl_worker *w, struct sl_meta *meta, cons
 	tot = rd16(ip + 2);
 	if (ihl < 20 || tot < ihl || tot > avail)
 		return drop(w, SL_DROP_BAD_IP_HEADER);
-	if (sl_csum(ip, ihl) != 0)
+	if ((ihl == 20 ? ip4_hdr_sum20(ip) : sl_csum(ip, ihl)) != 0)
 		return drop(w, SL_DROP_BAD_IP_HEADER);
 	if (ihl > 20 && ip4_options(w, ip, ihl))
 		return SL_V_DROP;
@@ -240,6 +273,17 @@ static inline bool nh_forwards(const struct sl_nexthop *nh)
 	return nh->type == SL_NH_GATEWAY || nh->type == SL_NH_CONNECTED;
 }
 
+/* Too big for the egress MTU with DF set: answered before translation, so
+ * the error quotes the packet as the sender sent it. */
+static inline bool df_too_big(
+	struct sl_meta *meta, const uint8_t *ip, const struct sl_iface *oif, uint16_t oifi)
+{
+	if (!(ip[6] & 0x40) || rd16(ip + 2) <= oif->mtu)
+		return false;
+	meta->out_iface = oifi;
+	return true;
+}
+
 /* Translate with session @p v, refresh it, and say where it now goes. */
 static inline uint32_t nat_apply(
 	struct sl_worker *w, uint8_t *ip, uint32_t v, uint8_t tcpflags, uint64_t now)
@@ -281,6 +325,8 @@ static inline uint16_t nat_miss(struct sl_worker *w, struct rte_mbuf *m, struct 
 			return drop(w, SL_DROP_NAT_UNSUPPORTED);
 		if (ni->state == NS_MISS_TRUNC)
 			return drop(w, SL_DROP_BAD_L4_HEADER);
+		if (fwd && df_too_big(meta, ip, &dp->ifs.ifaces[nh->iface], nh->iface))
+			return slow(meta, SL_SLOW_TOO_BIG);
 		sidx = sl_nat_outbound(nat, &ni->key, ni->tcpflags, now, &why);
 		if (sidx == SL_NAT_NONE && why == SL_DROP_NAT_NO_SESSION && *nh_id != SL_NH_NONE &&
 			nh->type == SL_NH_LOCAL)
@@ -332,6 +378,8 @@ static inline uint16_t finish4(
 			return drop(w, SL_DROP_NAT_NO_SESSION);
 		if (ip[8] <= 1)
 			return slow(meta, SL_SLOW_TTL);
+		if (df_too_big(meta, ip, &w->dp->ifs.ifaces[nh->iface], nh->iface))
+			return slow(meta, SL_SLOW_TOO_BIG);
 		dst.family = SL_AF_INET;
 		dst.v4 = nat_apply(w, ip, ni->v, ni->tcpflags, now);
 		return forward(w, m, meta, nh, &dst, rd16(ip + 2));
@@ -469,12 +517,18 @@ static uint16_t run_burst(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t 
 	unsigned int n4 = 0, n6 = 0, i;
 	uint16_t ntx = 0;
 
+	/* two steps ahead: the mbuf header (for the data address and the
+	 * metadata), then the frame it points to */
+	for (i = 0; i < n && i < 8; i++)
+		rte_prefetch0(pkts[i]);
 	for (i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++) {
 		uint32_t d4 = 0;
 		uint16_t v;
 
+		if (i + 8 < n)
+			rte_prefetch0(pkts[i + 8]);
 		if (i + 4 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
 		v = classify(w, pkts[i], port, &d4);

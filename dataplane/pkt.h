@@ -154,9 +154,11 @@ static inline int sl_fwd_rewrite(
 	uint32_t ip_len;
 
 	if ((ip[0] >> 4) == 4) {
-		uint16_t old = ld16(ip + 8);
-		ip[8]--;
-		st16(ip + 10, sl_csum_update16(ld16(ip + 10), old, ld16(ip + 8)));
+		/* TTL is the high byte of the (TTL, protocol) word: one 16-bit
+		 * load and store, no byte store followed by a wider reload */
+		uint16_t old = ld16(ip + 8), new = (uint16_t)(old - rte_cpu_to_be_16(0x0100));
+		st16(ip + 8, new);
+		st16(ip + 10, sl_csum_update16(ld16(ip + 10), old, new));
 		ip_len = rd16(ip + 2);
 	} else {
 		ip[7]--;

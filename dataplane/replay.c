@@ -330,6 +330,7 @@ int sl_replay_main(int argc, char **argv)
 	}
 	sl_dp_params_default(&params);
 	params.replay = true;
+	params.max_routes6 = 4096;
 	params.n_workers = 0;
 	if (boot_gateway(&r->dp, &params, pool, config, &cmds) < 0)
 		goto out_eal;

@@ -18,6 +18,8 @@
 #include <cmocka.h>
 
 #include <rte_fib.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_fib6.h>
 #include <rte_rib.h>
 #include <rte_rib6.h>
@@ -280,9 +282,16 @@ static struct sl_fib *cur_fib;
 static struct sl_fib *fib_new(const char *name, uint32_t max4, uint32_t max6)
 {
 	struct sl_fib *f = calloc(1, sizeof(*f));
+	static struct rte_rcu_qsbr *qsv;
 
+	/* a QSBR variable without readers: the left-right path, no waiting */
+	if (qsv == NULL) {
+		qsv = rte_zmalloc("test_qsv", rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
+		assert_non_null(qsv);
+		rte_rcu_qsbr_init(qsv, 1);
+	}
 	assert_non_null(f);
-	assert_int_equal(sl_fib_create(f, name, max4, max6, NULL), 0);
+	assert_int_equal(sl_fib_create(f, name, max4, max6, qsv), 0);
 	cur_fib = f;
 	return f;
 }

@@ -173,6 +173,8 @@ struct sl_ctl_buf {
 
 /** Append @p n bytes. @return 0 or -ENOMEM. */
 int sl_ctl_buf_put(struct sl_ctl_buf *b, const void *p, size_t n);
+/** Room for @p n more bytes at the end (len unchanged, not zeroed); NULL on -ENOMEM. */
+void *sl_ctl_buf_room(struct sl_ctl_buf *b, size_t n);
 /** Reserve @p n zeroed bytes at the end; NULL on -ENOMEM. */
 void *sl_ctl_buf_grow(struct sl_ctl_buf *b, size_t n);
 void sl_ctl_buf_reset(struct sl_ctl_buf *b);

@@ -66,6 +66,7 @@ struct sl_fib {
 	uint32_t n_routes4, n_routes6;
 	uint32_t max_routes4, max_routes6;
 	char name[16];
+	bool single; /**< no concurrent readers: one instance, changed in place */
 };
 
 /** One route change; a batch is an array of these. */

@@ -64,9 +64,18 @@ struct sl_meta {
 	struct sl_ip nexthop; /**< NEIGH_MISS / TOO_BIG: neighbour address */
 };
 
+/** Where struct sl_meta sits in an mbuf: a dynamic field in the mbuf's
+ * second cache line when one could be registered (sl_meta_register), else
+ * the private area right after struct rte_mbuf. */
+extern size_t sl_meta_offset;
+
+/** Register the metadata dynamic field (idempotent). Pools must still have
+ * priv_size >= sizeof(struct sl_meta) for the fallback. */
+void sl_meta_register(void);
+
 static inline struct sl_meta *sl_meta(struct rte_mbuf *m)
 {
-	return (struct sl_meta *)rte_mbuf_to_priv(m);
+	return (struct sl_meta *)((uintptr_t)m + sl_meta_offset);
 }
 
 struct sl_dp;

@@ -629,18 +629,21 @@ def nat_rewrite_ip(ip, src=None, sport=None, dst=None, dport=None, ident=None, t
                     continue
                 ln = ip[i + 1]
                 if kind == 2 and ln == 4:
-                    # the 16-bit word holding the MSS value: at i+2 (aligned
-                    # when i is even relative to the TCP header)
-                    assert (i - ihl) % 2 == 0, 'MSS option not word aligned'
-                    old_opts = bytes(ip[i + 2:i + 4])
+                    # the MSS value; when it is not 16-bit aligned in the TCP
+                    # header, the two aligned words it straddles change
+                    a = i + 2 if (i - ihl) % 2 == 0 else i + 1
+                    w = 2 if a == i + 2 else 4
+                    old_opts = bytes(ip[a:a + w])
                     ip[i + 2:i + 4] = struct.pack('!H', mss)
-                    new_opts = bytes(ip[i + 2:i + 4])
+                    new_opts = bytes(ip[a:a + w])
                 i += ln
         if len(ip) >= coff + 2:
             hc = struct.unpack('!H', bytes(ip[coff:coff + 2]))[0]
             if not (proto == 17 and hc == 0):
                 nc = csum_update(hc, _words(old_pseudo + old + old_opts),
                                  _words(new_pseudo + new + new_opts))
+                if proto == 17 and nc == 0:
+                    nc = 0xffff   # RFC 768: a computed zero is sent as all ones
                 if complete and check_full:
                     full = l4_csum_full(bytes(ip))
                     if nc != full:

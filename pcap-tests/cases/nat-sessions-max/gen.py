@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""NAT44 session table size (`nat sessions max 2`): H1 opens two sessions;
-when the table is full, H2's new session is dropped as nat-session-limit;
-packets of the two existing sessions still pass both ways."""
+"""NAT44 session table size (`nat sessions max 16`, the smallest allowed):
+H1 opens 16 sessions (UDP 40000-40015); with the table full, H2's new
+session is dropped as nat-session-limit; packets of existing sessions still
+pass both ways."""
 import os
 import sys
 sys.dont_write_bytecode = True
@@ -10,7 +11,7 @@ from scapy.all import *  # noqa: E402,F401,F403
 from casegen import *  # noqa: E402,F401,F403
 
 POOL = NAT_POOL_V4
-cfg = nat_config(['nat pool add %s/32 ports 1024-65535' % POOL, 'nat sessions max 2'],
+cfg = nat_config(['nat pool add %s/32 ports 1024-65535' % POOL, 'nat sessions max 16'],
                  header=__doc__)
 c = Case(__file__, cfg, __doc__)
 
@@ -25,13 +26,14 @@ def back(port, t):
               / UDP(sport=53, dport=port) / Raw(b'a%d' % port), t)
 
 
-o1, o2, o3 = out(H1_MAC, H1_V4, 40000, 1.0), out(H1_MAC, H1_V4, 40001, 1.1), \
-    out(H2_MAC, H2_V4, 41000, 1.2)
+fill = [out(H1_MAC, H1_V4, 40000 + i, 1.0 + i * 0.01) for i in range(16)]
+o3 = out(H2_MAC, H2_V4, 41000, 1.2)
 o4 = out(H1_MAC, H1_V4, 40000, 1.3)
-b1, b2 = back(40000, 2.0), back(40001, 2.1)
-c.rx(LAN, o1, o2, o3, o4)
+b1, b2 = back(40000, 2.0), back(40015, 2.1)
+c.rx(LAN, *fill)
+c.rx(LAN, o3, o4)
 c.rx(WAN, b1, b2)
-c.tx(WAN, *[nat_forward(p, WAN, GW_MAC, src=POOL, sport=p[UDP].sport) for p in (o1, o2, o4)])
+c.tx(WAN, *[nat_forward(p, WAN, GW_MAC, src=POOL, sport=p[UDP].sport) for p in fill + [o4]])
 c.tx(LAN, nat_forward(b1, LAN, H1_MAC, dst=H1_V4, dport=40000),
-     nat_forward(b2, LAN, H1_MAC, dst=H1_V4, dport=40001))
-c.write({'rx': 6, 'forwarded': 5, 'local': 0, 'dropped': 1}, {'nat-session-limit': 1})
+     nat_forward(b2, LAN, H1_MAC, dst=H1_V4, dport=40015))
+c.write({'rx': 20, 'forwarded': 19, 'local': 0, 'dropped': 1}, {'nat-session-limit': 1})
