@@ -16,7 +16,12 @@
  * which bounds the number of distinct /24s holding longer IPv4 prefixes and
  * the number of distinct IPv6 8-bit strides below /24 that hold longer
  * prefixes. A batch that does not fit fails whole (-ENOSPC); the bench then
- * reports how many routes did load.
+ * reports how many routes did load. Measured (2 vCPU VM, no hugepages):
+ * IPv4 1M routes load in 3.6-4.0 s, 76-114 M lookups/s/core; IPv6 with this
+ * mix needs far more than 32767 tbl8 groups (the trie spends one group per
+ * 8-bit stride below /24 per distinct parent): sluice's 2-byte IPv6 FIB
+ * holds ~15-18k such routes; one rte_fib6 with 4-byte next hops and 800k
+ * groups (800 MB per copy) holds all 200k, loaded in ~0.8 s.
  *
  * Usage: sluice-bench-fib-load [EAL args] -- [--v4 N] [--v6 N] [--batch N]
  *        [--lookups N] [--seed N]
@@ -387,6 +392,30 @@ int main(int argc, char **argv)
 			       "of "
 			       "%u routes in %.3f s (x2 for left-right)\n",
 				n6 * 4, ok6, n6, t);
+			if (ok6 == n6) {
+				enum { B = 64, POOL = 1 << 18 };
+				uint8_t(*pool)[16] = malloc(POOL * 16);
+				uint64_t nh[B], sum = 0;
+				unsigned int n6l = lookups / 4;
+				for (unsigned int i = 0; i < POOL; i++) {
+					const struct sl_route_change *r = &c6[rnd() % n6];
+					memcpy(pool[i], r->prefix.addr.v6, 16);
+					for (unsigned int b = r->prefix.len; b < 128; b++)
+						if (rnd() & 1)
+							pool[i][b / 8] |=
+								(uint8_t)(0x80 >> (b % 8));
+				}
+				t = now_s();
+				for (unsigned int i = 0; i < n6l; i += B) {
+					rte_fib6_lookup_bulk(f6, &pool[i & (POOL - 1)], nh, B);
+					sum += nh[i % B];
+				}
+				t = now_s() - t;
+				printf("IPv6 bulk lookup (4-byte next hops, %u routes): %.1f M "
+				       "lookups/s/core (check %" PRIu64 ")\n",
+					n6, n6l / t / 1e6, sum & 1);
+				free(pool);
+			}
 			rte_fib6_free(f6);
 		}
 	}

@@ -19,6 +19,8 @@ size_t sl_ctl_rec_size(uint32_t what)
 		return sizeof(struct sl_ctl_counter_rec);
 	case SL_SHOW_TRACE:
 		return sizeof(struct sl_trace_rec);
+	case SL_SHOW_SESSIONS:
+		return sizeof(struct sl_ctl_session_rec);
 	}
 	return 0;
 }
@@ -187,11 +189,40 @@ int sl_ctl_hdr_check(const struct sl_ctl_hdr *h, char *err, size_t errlen)
 	return 0;
 }
 
+/* A bool from the wire must be 0 or 1 before C code may read it as _Bool. */
+static bool byte_bool(const bool *b)
+{
+	uint8_t v;
+
+	memcpy(&v, b, 1);
+	return v <= 1;
+}
+
+static bool bools_ok(const struct sl_cmd *c)
+{
+	switch (c->type) {
+	case SL_CMD_INTERFACE:
+		return byte_bool(&c->iface.has_mac);
+	case SL_CMD_ROUTE_ADD:
+	case SL_CMD_ROUTE_DEL:
+		return byte_bool(&c->route.has_via) && byte_bool(&c->route.kernel);
+	case SL_CMD_SHOW:
+		return byte_bool(&c->show.json) && byte_bool(&c->show.clear);
+	default:
+		return true;
+	}
+}
+
 int sl_ctl_cmd_check(const struct sl_cmd *c, struct sl_cmd *clean, char *err, size_t errlen)
 {
 	char text[SL_LINE_MAX];
 	struct sl_cmd back;
 	int n;
+
+	if (!bools_ok(c)) {
+		snprintf(err, errlen, "malformed command (type %d)", (int)c->type);
+		return -EINVAL;
+	}
 
 	if (c->type == SL_CMD_SHOW) {
 		snprintf(err, errlen, "show, clear and trace are requests, not configuration");
@@ -276,7 +307,7 @@ int sl_ctl_decode_show(const void *payload, size_t len, struct sl_ctl_show *out)
 		return -EINVAL;
 	memcpy(out, payload, sizeof(*out));
 	if (out->what == SL_SHOW_TRACE || sl_ctl_rec_size(out->what) == 0)
-		return out->what == SL_SHOW_SESSIONS ? 0 : -EINVAL;
+		return -EINVAL;
 	return 0;
 }
 

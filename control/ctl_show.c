@@ -308,6 +308,45 @@ static void print_trace(FILE *f, bool json, const struct sl_trace_rec *t, uint32
 		fprintf(f, "%s]\n", n ? "\n" : "[");
 }
 
+static const char *proto_name(unsigned int p)
+{
+	return p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : "?";
+}
+
+static void print_sessions(FILE *f, bool json, const struct sl_ctl_session_rec *r, uint32_t n)
+{
+	char in[24], out[24], rem[24];
+
+	if (!json)
+		fprintf(f, "%-5s %-22s %-22s %-22s %9s %9s\n", "proto", "inside", "outside",
+			"remote", "idle-s", "expires-s");
+	for (uint32_t i = 0; i < n; i++) {
+		struct sl_ip a = {.family = SL_AF_INET};
+		char b[46];
+
+		a.v4 = r[i].inside_ip;
+		snprintf(in, sizeof(in), "%s:%u", sl_ip_fmt(&a, b, sizeof(b)), r[i].inside_port);
+		a.v4 = r[i].outside_ip;
+		snprintf(out, sizeof(out), "%s:%u", sl_ip_fmt(&a, b, sizeof(b)), r[i].outside_port);
+		a.v4 = r[i].remote_ip;
+		snprintf(rem, sizeof(rem), "%s:%u", sl_ip_fmt(&a, b, sizeof(b)), r[i].remote_port);
+		if (json)
+			fprintf(f,
+				"%s\n {\"proto\": \"%s\", \"inside\": \"%s\", \"outside\": \"%s\", "
+				"\"remote\": \"%s\", \"idle_s\": %.1f, \"expires_s\": %.1f%s}",
+				i ? "," : "[", proto_name(r[i].proto), in, out, rem,
+				r[i].idle_ns / 1e9, r[i].expires_ns / 1e9,
+				r[i].proto == 6 ? (r[i].established ? ", \"tcp\": \"established\""
+								    : ", \"tcp\": \"transitory\"")
+						: "");
+		else
+			fprintf(f, "%-5s %-22s %-22s %-22s %9.1f %9.1f\n", proto_name(r[i].proto),
+				in, out, rem, r[i].idle_ns / 1e9, r[i].expires_ns / 1e9);
+	}
+	if (json)
+		fprintf(f, "%s]\n", n ? "\n" : "[");
+}
+
 void sl_ctl_print(FILE *f, uint32_t what, bool json, const void *recs, uint32_t n)
 {
 	switch (what) {
@@ -325,6 +364,9 @@ void sl_ctl_print(FILE *f, uint32_t what, bool json, const void *recs, uint32_t 
 		break;
 	case SL_SHOW_TRACE:
 		print_trace(f, json, recs, n);
+		break;
+	case SL_SHOW_SESSIONS:
+		print_sessions(f, json, recs, n);
 		break;
 	}
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
+
 #define SLUICE_TRACE_DATAPLANE
 #include <sluice/backend.h>
 #include <sluice/trace.h>
@@ -211,6 +213,42 @@ static int show_stats(struct live *lv, struct sl_ctl_buf *out)
 	return rc ? -ENOMEM : 0;
 }
 
+/* Sessions are read without the NAT lock: a display may catch one being
+ * created or expired (its slot stays allocated, so reading it is safe). */
+static int show_sessions(struct live *lv, struct sl_ctl_buf *out)
+{
+	const struct sl_nat *n = &lv->dp->nat;
+	uint64_t now = boot_now_ns();
+
+	for (uint32_t i = 0; n->sess && i < n->max_sessions; i++) {
+		const struct sl_nat_session *s = &n->sess[i];
+		struct sl_ctl_session_rec *r;
+		unsigned int d;
+		uint64_t seen, to;
+
+		if (__atomic_load_n(&s->in_use, __ATOMIC_ACQUIRE) != 1)
+			continue;
+		r = sl_ctl_buf_grow(out, sizeof(*r));
+		if (r == NULL)
+			return -ENOMEM;
+		d = s->inside_dir & 1;
+		r->proto = s->t[d].proto & 0x7f;
+		r->tcp = s->tcp;
+		r->inside_ip = s->t[d].src;
+		r->inside_port = rte_be_to_cpu_16(s->t[d].sport);
+		r->remote_ip = s->t[d].dst;
+		r->remote_port = rte_be_to_cpu_16(s->t[d].dport);
+		r->outside_ip = s->t[!d].dst;
+		r->outside_port = rte_be_to_cpu_16(s->t[!d].dport);
+		seen = __atomic_load_n(&s->last_seen, __ATOMIC_RELAXED);
+		to = sl_nat_timeout(n, s);
+		r->established = to == n->timeout_ns[SL_NAT_TO_TCP_EST] && r->proto == 6;
+		r->idle_ns = now > seen ? now - seen : 0;
+		r->expires_ns = r->idle_ns < to ? to - r->idle_ns : 0;
+	}
+	return 0;
+}
+
 static int dp_show(void *ctx, uint32_t what, struct sl_ctl_buf *out, char *err, size_t errlen)
 {
 	struct live *lv = ctx;
@@ -241,6 +279,9 @@ static int dp_show(void *ctx, uint32_t what, struct sl_ctl_buf *out, char *err, 
 		break;
 	case SL_SHOW_STATS:
 		rc = show_stats(lv, out);
+		break;
+	case SL_SHOW_SESSIONS:
+		rc = show_sessions(lv, out);
 		break;
 	default:
 		snprintf(err, errlen, "show: not available in this dataplane yet");

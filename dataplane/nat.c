@@ -521,6 +521,19 @@ static bool sess_expired(const struct sl_nat *n, const struct sl_nat_session *s,
 
 static const uint8_t class_proto[3] = {6, 17, 1};
 
+static bool mapping_is_static(const struct sl_nat_mapping *m);
+
+/* A mapping lives while a session uses it (reaping may lag: check times). */
+static bool mapping_live(const struct sl_nat *n, const struct sl_nat_mapping *m, uint64_t now)
+{
+	if (mapping_is_static(m))
+		return true;
+	for (uint32_t s = m->sessions; s != SL_NAT_NONE; s = n->sess[s].next)
+		if (!sess_expired(n, &n->sess[s], now))
+			return true;
+	return false;
+}
+
 /* A taken port whose mapping has only idle sessions, or whose cool-down is
  * over, is freed now: reaping is lazy, allocation must not depend on it. */
 static bool port_reclaim(struct sl_nat *n, uint16_t addr, int c, uint16_t port, uint64_t now)
@@ -567,6 +580,8 @@ uint32_t sl_nat_outbound(struct sl_nat *n, const struct sl_nat_tuple *t, uint8_t
 	/* hairpin: the destination is another inside endpoint's mapping */
 	if (t->proto != 1 && sl_nat_is_pool_addr(n, t->dst)) {
 		target = mapping_at(n, t->proto, t->dst, t->dport);
+		if (target != SL_NAT_NONE && !mapping_live(n, &n->map[target], now))
+			target = SL_NAT_NONE;
 		if (target == SL_NAT_NONE) {
 			*why = SL_DROP_NAT_NO_SESSION;
 			goto out;
@@ -612,8 +627,10 @@ uint32_t sl_nat_inbound(
 	if (m == SL_NAT_NONE)
 		goto out;
 	mp = &n->map[m];
-	if (mapping_is_static(mp) || n->filtering == SL_NAT_FILTER_EIF) {
+	if (mapping_is_static(mp)) {
 		ok = true;
+	} else if (n->filtering == SL_NAT_FILTER_EIF) {
+		ok = mapping_live(n, mp, now);
 	} else if (n->filtering == SL_NAT_FILTER_ADF) {
 		for (uint32_t s = mp->sessions; s != SL_NAT_NONE && !ok; s = n->sess[s].next) {
 			const struct sl_nat_session *ss = &n->sess[s];

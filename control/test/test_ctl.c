@@ -273,6 +273,7 @@ static void record_sizes_are_known_for_every_show(void **state)
 	assert_int_equal(sl_ctl_rec_size(SL_SHOW_NEIGHBORS), sizeof(struct sl_ctl_neigh_rec));
 	assert_int_equal(sl_ctl_rec_size(SL_SHOW_STATS), sizeof(struct sl_ctl_counter_rec));
 	assert_int_equal(sl_ctl_rec_size(SL_SHOW_TRACE), sizeof(struct sl_trace_rec));
+	assert_int_equal(sl_ctl_rec_size(SL_SHOW_SESSIONS), sizeof(struct sl_ctl_session_rec));
 	assert_int_equal(sl_ctl_rec_size(0), 0);
 }
 

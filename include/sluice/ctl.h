@@ -143,6 +143,18 @@ struct sl_ctl_neigh_rec {
 	char dev[SL_NAME_MAX];
 };
 
+/** `show sessions` (NAT44): addresses in network order, ports in host order. */
+struct sl_ctl_session_rec {
+	uint8_t proto; /**< 6, 17 or 1 (ports are ICMP echo ids) */
+	uint8_t tcp;   /**< TCP flags seen (SL_NAT_SYN0 ...) */
+	uint8_t established;
+	uint8_t pad;
+	uint32_t inside_ip, outside_ip, remote_ip;
+	uint16_t inside_port, outside_port, remote_port, pad2;
+	uint64_t idle_ns;    /**< since the last packet */
+	uint64_t expires_ns; /**< until the idle timeout */
+};
+
 /** Counter groups of `show stats`. */
 enum sl_ctl_counter_group {
 	SL_CTL_CNT_PACKETS = 1, /**< rx, forwarded, local, dropped, held */
