@@ -117,7 +117,7 @@ static void usage(FILE *f)
 		   "       sluicectl -h | --help\n\nCommands:\n");
 	for (size_t i = 0; i < N_SUBCMDS; i++)
 		if (subcmds[i].summary)
-			fprintf(f, "  %-9s %-20s %s\n", subcmds[i].name, subcmds[i].args,
+			fprintf(f, "  %-9s %-22s %s\n", subcmds[i].name, subcmds[i].args,
 				subcmds[i].summary);
 	fprintf(f, "\nThe dataplane's control socket is " SL_CTL_SOCKET_DEFAULT
 		   " unless --ctl names another.\n"

@@ -268,7 +268,8 @@ static int plan_cmd(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 		return iface_routes(pl, i, line) < 0 ? -ENOMEM : 0;
 	}
 	case SL_CMD_ROUTE_ADD: {
-		struct sl_route_change rc_ = {.prefix = c->route.prefix, .origin = SL_ROUTE_STATIC};
+		struct sl_route_change rc_ = {.prefix = c->route.prefix,
+			.origin = c->route.kernel ? SL_ROUTE_KERNEL : SL_ROUTE_STATIC};
 		sl_prefix_fmt(&c->route.prefix, b1, sizeof(b1));
 		if (c->route.dev[0]) {
 			dev = sl_iface_by_name(&pl->ifs, c->route.dev);

@@ -52,6 +52,10 @@ static int instance_new(struct sl_fib *f, unsigned int inst)
 {
 	char n[RTE_HASH_NAMESIZE];
 	unsigned int g = fib_generation++;
+	/* 2-byte next hops are the fastest but allow only 32767 tbl8 groups (a
+	 * route longer than /24 needs one; an IPv6 prefix up to 13, a /48
+	 * three): large IPv6 tables switch to 4-byte next hops */
+	bool big6 = f->max_routes6 > (1u << 14);
 	struct rte_fib_conf c4 = {
 		.type = RTE_FIB_DIR24_8,
 		.default_nh = SL_NH_NONE,
@@ -60,15 +64,14 @@ static int instance_new(struct sl_fib *f, unsigned int inst)
 		.dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_2B,
 			.num_tbl8 = RTE_MIN(f->max_routes4 / 16 + 256, 32767u)},
 	};
-	/* 2-byte next hops allow at most 32767 tbl8 groups; an IPv6 prefix
-	 * needs up to 13, a /48 three, and prefixes share them */
 	struct rte_fib6_conf c6 = {
 		.type = RTE_FIB6_TRIE,
 		.default_nh = SL_NH_NONE,
 		.max_routes = (int)f->max_routes6,
 		.rib_ext_sz = sizeof(struct route_ext),
-		.trie = {.nh_sz = RTE_FIB6_TRIE_2B,
-			.num_tbl8 = RTE_MIN(f->max_routes6 * 2 + 256, 32767u)},
+		.trie = {.nh_sz = big6 ? RTE_FIB6_TRIE_4B : RTE_FIB6_TRIE_2B,
+			.num_tbl8 = big6 ? f->max_routes6 * 4
+					 : RTE_MIN(f->max_routes6 * 2 + 256, 32767u)},
 	};
 	struct rte_fib *v4;
 	struct rte_fib6 *v6;

@@ -250,7 +250,7 @@ static int live_main(int argc, char **argv)
 	argv[0] = "sluice-dp";
 	sl_dp_params_default(&params);
 	params.max_routes4 = 1u << 17;
-	params.max_routes6 = 1u << 15;
+	params.max_routes6 = 1u << 14;
 	params.max_sessions = 1u << 18;
 	if (parse_opts(argc, argv, &o, &params) < 0)
 		goto out_eal;

@@ -9,6 +9,9 @@
 #include <sluice/dp.h>
 #include <sluice/pipeline.h>
 
+#define SLUICE_TRACE_DATAPLANE
+#include <sluice/trace.h>
+
 #include "nat_int.h"
 #include "pkt.h"
 
@@ -567,6 +570,10 @@ uint16_t sl_pipeline_run(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t n
 	uint64_t now, uint16_t *verdict)
 {
 	uint16_t done = 0, ntx = 0;
+
+	/* `sluicectl trace N`: one relaxed load per burst while off */
+	if (sl_trace_armed(w))
+		return sl_trace_pipeline(w, pkts, n, port, now, verdict);
 
 	while (done < n) {
 		uint16_t k = RTE_MIN((uint16_t)(n - done), (uint16_t)SL_BURST);

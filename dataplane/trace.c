@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_lcore.h>
 #include <rte_malloc.h>
 
 #define SLUICE_TRACE_DATAPLANE
@@ -98,6 +99,10 @@ uint16_t sl_trace_pipeline(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t
 	uint64_t now, uint16_t *verdict)
 {
 	uint16_t ntx = 0;
+	/* only packets received by workers: the slow path re-runs packets
+	 * through the pipeline on the main lcore with a worker context of its
+	 * own, which must not write into a worker's ring */
+	bool mine = rte_lcore_id() != rte_get_main_lcore();
 
 	sl_trace_busy = true;
 	for (uint16_t i = 0; i < n; i++) {
@@ -108,7 +113,7 @@ uint16_t sl_trace_pipeline(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t
 		struct sl_trace_rec *r;
 		uint16_t v;
 
-		if (w->id >= n_tw || !claim()) {
+		if (!mine || w->id >= n_tw || !claim()) {
 			ntx += sl_pipeline_run(w, &pkts[i], 1, port, now, &verdict[i]);
 			continue;
 		}

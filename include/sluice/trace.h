@@ -13,7 +13,9 @@
  * difference in the worker's drop counters.
  *
  * Records go to a per-worker array (single writer: the worker; reader: the
- * control thread) and are collected by the control server. Records are
+ * control thread) and are collected by the control server. Only packets
+ * received on worker lcores are traced (not those the slow path re-runs
+ * through the pipeline on the main lcore). Records are
  * plain data (struct sl_trace_rec) and travel on the control protocol.
  */
 #ifndef SLUICE_TRACE_H
