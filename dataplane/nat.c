@@ -476,7 +476,7 @@ static uint32_t mapping_for(struct sl_nat *n, uint8_t proto, uint32_t ip, uint16
 	uint32_t m = map_find(n->map_in_h, ip, port, proto);
 	uint16_t addr, ext;
 
-	if (m == SL_NAT_NONE)
+	if (m == SL_NAT_NONE && n->n_static)
 		m = map_find(n->map_in_h, ip, port, proto | 0x80); /* static forward */
 	if (m != SL_NAT_NONE)
 		return m;
@@ -499,7 +499,7 @@ static uint32_t mapping_at(struct sl_nat *n, uint8_t proto, uint32_t ip, uint16_
 {
 	uint32_t m = map_find(n->map_out_h, ip, port, proto);
 
-	if (m == SL_NAT_NONE)
+	if (m == SL_NAT_NONE && n->n_static)
 		m = map_find(n->map_out_h, ip, port, proto | 0x80);
 	return m;
 }
@@ -748,6 +748,7 @@ static int forward_add(
 		port_set(&n->addr[a], pclass(f->proto), port, false);
 		return fail(err, errlen, "nat forward add: mapping table full");
 	}
+	n->n_static++;
 	return 0;
 }
 
@@ -762,6 +763,7 @@ static int forward_del(struct sl_nat *n, const struct sl_cmd_nat_forward *f, uin
 	while (n->map[m].sessions != SL_NAT_NONE)
 		nat_sess_del(n, n->map[m].sessions, now);
 	map_del(n, m, now);
+	n->n_static--;
 	return 0;
 }
 

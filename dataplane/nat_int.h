@@ -91,6 +91,25 @@ static inline uint16_t l4_fix(uint16_t c, uint32_t os, uint32_t ns, uint32_t od,
 	return sl_csum_update16(c, odp, ndp);
 }
 
+/* RFC 1624 eqn. 3 in parts: the sum of ~old + new words of a change, and
+ * its application to a checksum. One address delta serves the IP header and
+ * the L4 pseudo-header. */
+static inline uint32_t delta32(uint32_t o, uint32_t n)
+{
+	return (uint32_t)(uint16_t) ~(o >> 16) + (uint16_t) ~(o & 0xffff) + (n >> 16) +
+	       (n & 0xffff);
+}
+
+static inline uint32_t delta16(uint16_t o, uint16_t n)
+{
+	return (uint32_t)(uint16_t)~o + n;
+}
+
+static inline uint16_t csum_apply(uint16_t c, uint32_t delta)
+{
+	return (uint16_t)~sl_csum_fold((uint32_t)(uint16_t)~c + delta);
+}
+
 /*
  * Rewrite the IPv4 packet at @p ip to tuple @p to: addresses (and, unless
  * it is a non-first fragment, ports / echo identifier), every checksum
@@ -100,30 +119,28 @@ static inline void nat_rewrite(uint8_t *ip, const struct sl_nat_tuple *to)
 {
 	unsigned int ihl = (ip[0] & 0x0f) * 4u;
 	uint8_t *l4 = ip + ihl;
-	uint32_t os, od;
+	uint32_t os, od, da, dp;
 	uint16_t c;
 
 	memcpy(&os, ip + 12, 4);
 	memcpy(&od, ip + 16, 4);
-	c = ld16(ip + 10);
-	c = sl_csum_update32(c, os, to->src);
-	c = sl_csum_update32(c, od, to->dst);
-	st16(ip + 10, c);
+	da = delta32(os, to->src) + delta32(od, to->dst);
+	st16(ip + 10, csum_apply(ld16(ip + 10), da));
 	memcpy(ip + 12, &to->src, 4);
 	memcpy(ip + 16, &to->dst, 4);
 	if ((rd16(ip + 6) & 0x1fff) != 0)
 		return; /* no L4 header in this fragment */
 	switch (ip[9]) {
 	case IPPROTO_TCP_:
-		st16(l4 + 16, l4_fix(ld16(l4 + 16), os, to->src, od, to->dst, ld16(l4), to->sport,
-				      ld16(l4 + 2), to->dport));
+		dp = delta16(ld16(l4), to->sport) + delta16(ld16(l4 + 2), to->dport);
+		st16(l4 + 16, csum_apply(ld16(l4 + 16), da + dp));
 		st16(l4, to->sport);
 		st16(l4 + 2, to->dport);
 		break;
 	case IPPROTO_UDP_:
 		if (ld16(l4 + 6) != 0) {
-			c = l4_fix(ld16(l4 + 6), os, to->src, od, to->dst, ld16(l4), to->sport,
-				ld16(l4 + 2), to->dport);
+			dp = delta16(ld16(l4), to->sport) + delta16(ld16(l4 + 2), to->dport);
+			c = csum_apply(ld16(l4 + 6), da + dp);
 			st16(l4 + 6, c ? c : 0xffff);
 		}
 		st16(l4, to->sport);
@@ -131,7 +148,7 @@ static inline void nat_rewrite(uint8_t *ip, const struct sl_nat_tuple *to)
 		break;
 	case IPPROTO_ICMP_: {
 		uint16_t id = l4[0] == 8 ? to->sport : to->dport;
-		st16(l4 + 2, sl_csum_update16(ld16(l4 + 2), ld16(l4 + 4), id));
+		st16(l4 + 2, csum_apply(ld16(l4 + 2), delta16(ld16(l4 + 4), id)));
 		st16(l4 + 4, id);
 		break;
 	}

@@ -443,7 +443,9 @@ static inline void nat_stage(struct sl_worker *w, struct rte_mbuf **pkts, uint16
 		if (dp->ifs.ifaces[meta->iface].role == SL_ROLE_NONE || meta->nat_skip) {
 			idx4[n4] = idx4[i];
 			ip4[n4] = ip4[i];
-			ni[n4++] = *x;
+			if (n4 != i)
+				ni[n4] = *x;
+			n4++;
 			continue;
 		}
 		k = nat_tuple(ip, &x->key, &x->tcpflags);
@@ -464,11 +466,17 @@ static inline void nat_stage(struct sl_worker *w, struct rte_mbuf **pkts, uint16
 		}
 		idx4[n4] = idx4[i];
 		ip4[n4] = ip4[i];
-		ni[n4++] = *x;
+		if (n4 != i)
+			ni[n4] = *x;
+		n4++;
 	}
 	/* keys point into ni[], which is final now */
 	if (nk)
 		rte_hash_lookup_bulk_data(dp->nat.sess_h, keys, nk, &hits, data);
+	/* the sessions are the next cache misses: ask for all of them first */
+	for (i = 0; i < nk; i++)
+		if (hits >> i & 1)
+			rte_prefetch0(&dp->nat.sess[(uint32_t)(uintptr_t)data[i] >> 1]);
 	for (i = 0; i < nk; i++) {
 		struct nat_info *x = &ni[pos[i]];
 		struct sl_nat_session *ss;

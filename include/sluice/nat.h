@@ -134,6 +134,7 @@ struct sl_nat {
 	uint64_t last_full_reap;
 	struct sl_nat_forward fwd[256];
 	unsigned int n_fwd;
+	uint32_t n_static; /**< static forwards (their mappings carry proto | 0x80) */
 	uint8_t filtering; /**< enum sl_nat_filtering */
 	uint64_t timeout_ns[SL_NAT_TO_MAX];
 	uint32_t limit_per_host;
