@@ -42,6 +42,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,7 @@ struct opts {
 	uint32_t sizes[MAX_SIZES];
 	uint32_t new_n;
 	uint64_t seed;
+	bool no_baseline; /* for profiling one phase */
 };
 
 struct result {
@@ -216,6 +218,7 @@ static uint64_t mem_available(bool huge)
 struct gw {
 	struct sl_dp dp;
 	struct sl_worker w;
+	uint16_t lan, wan; /* interface ids */
 	uint16_t lan_port, wan_port;
 	uint64_t heap0;	    /* heap allocated before the NAT commands */
 	uint64_t nat_bytes; /* heap allocated by them */
@@ -272,8 +275,10 @@ static int gw_build(struct gw *g, uint32_t max_sessions, struct rte_mempool *poo
 			goto fail;
 		g->nat_bytes = heap_allocated(NULL) - g->heap0;
 	}
-	g->lan_port = sl_iface_by_name(&g->dp.ifs, "lan")->port;
-	g->wan_port = sl_iface_by_name(&g->dp.ifs, "wan")->port;
+	g->lan = sl_iface_by_name(&g->dp.ifs, "lan")->id;
+	g->wan = sl_iface_by_name(&g->dp.ifs, "wan")->id;
+	g->lan_port = g->dp.ifs.ifaces[g->lan].port;
+	g->wan_port = g->dp.ifs.ifaces[g->wan].port;
 	g->w.dp = &g->dp;
 	g->w.id = 0;
 	rte_rcu_qsbr_thread_register(g->dp.qsv, 0);
@@ -282,6 +287,19 @@ static int gw_build(struct gw *g, uint32_t max_sessions, struct rte_mempool *poo
 fail:
 	sl_dp_destroy(&g->dp);
 	return r;
+}
+
+/*
+ * The forwarding baseline runs on the NAT gateway itself with NAT switched
+ * off: both interfaces without roles and no pool in use, so the pipeline
+ * takes its plain routing path (two sl_dp cannot coexist: the neighbour
+ * table's name is fixed). Nothing runs concurrently while this is flipped.
+ */
+static void gw_set_nat(struct gw *g, bool on)
+{
+	g->dp.ifs.ifaces[g->lan].role = on ? SL_ROLE_INSIDE : SL_ROLE_NONE;
+	g->dp.ifs.ifaces[g->wan].role = on ? SL_ROLE_OUTSIDE : SL_ROLE_NONE;
+	g->dp.nat.enabled = on;
 }
 
 static void gw_free(struct gw *g)
@@ -408,16 +426,6 @@ static int frames_from_sessions(struct frames *f, const struct sl_nat *nat)
 	return 0;
 }
 
-/* The pool for forwarding: flows of @p fg (no sessions). */
-static void frames_from_flows(struct frames *f, const struct flowgen *fg, uint32_t n)
-{
-	for (uint32_t i = 0; i < FLOW_POOL; i++) {
-		flow_tuple(fg, (uint32_t)(rnd() % n), &f->out[i]);
-		f->in[i] = f->out[i];
-	}
-	f->next = 0;
-}
-
 static void frames_free(struct frames *f)
 {
 	if (f->m && f->m[0])
@@ -534,48 +542,82 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int measure(
-	struct gw *g, struct frames *f, const struct opts *o, bool nat, struct result *res)
+/* One thing to time: a gateway and its frames. */
+struct job {
+	struct gw *g;
+	struct frames *f;
+	bool nat;
+	uint64_t created; /* sessions created before: must not change */
+	double mpps[64], cpp[64];
+	struct result res;
+	double ratio; /* median over the runs of mpps / the first job's mpps */
+};
+
+/*
+ * Time the jobs interleaved: run r of every job before run r + 1 of any, so
+ * a change in the machine's load hits all of them alike; the ratios are
+ * taken run by run against jobs[0].
+ */
+static int measure(struct job *jobs, unsigned int nj, const struct opts *o)
 {
 	uint64_t hz = rte_get_tsc_hz();
 	uint64_t budget = hz / 1000 * o->ms;
-	double mpps[64], cpp[64];
-	struct sink s = {0};
 	unsigned int runs = RTE_MIN(o->runs, 64u);
-	uint64_t created = g->dp.nat.stats.created;
+	struct sink s = {0};
 
-	if (check_first_pass(g, f, nat) < 0)
-		return -1;
-	/* warm-up: a tenth of a run */
-	for (uint64_t c = 0, ntx = 0; c < budget / 10 + 1;) {
-		frames_prepare(f, f->n);
-		c += run_pass(g, f, &s, &ntx);
-	}
-	for (unsigned int r = 0; r < runs; r++) {
-		uint64_t cycles = 0, pkts = 0, ntx = 0;
-		while (cycles < budget) {
-			frames_prepare(f, f->n); /* not timed */
-			cycles += run_pass(g, f, &s, &ntx);
-			pkts += f->n;
+	for (unsigned int k = 0; k < nj; k++) {
+		struct job *j = &jobs[k];
+		j->created = j->g->dp.nat.stats.created;
+		gw_set_nat(j->g, j->nat);
+		if (check_first_pass(j->g, j->f, j->nat) < 0)
+			return -1;
+		/* warm-up: a tenth of a run */
+		for (uint64_t c = 0, ntx = 0; c < budget / 10 + 1;) {
+			frames_prepare(j->f, j->f->n);
+			c += run_pass(j->g, j->f, &s, &ntx);
 		}
-		if (ntx != pkts) {
-			fprintf(stderr, "bench: %" PRIu64 " of %" PRIu64 " forwarded\n", ntx, pkts);
+	}
+	for (unsigned int r = 0; r < runs; r++)
+		for (unsigned int k = 0; k < nj; k++) {
+			struct job *j = &jobs[k];
+			uint64_t cycles = 0, pkts = 0, ntx = 0;
+			gw_set_nat(j->g, j->nat);
+			while (cycles < budget) {
+				frames_prepare(j->f, j->f->n); /* not timed */
+				cycles += run_pass(j->g, j->f, &s, &ntx);
+				pkts += j->f->n;
+			}
+			if (ntx != pkts) {
+				fprintf(stderr, "bench: %" PRIu64 " of %" PRIu64 " forwarded\n",
+					ntx, pkts);
+				return -1;
+			}
+			j->cpp[r] = (double)cycles / (double)pkts;
+			j->mpps[r] = (double)pkts / ((double)cycles / (double)hz) / 1e6;
+		}
+	for (unsigned int k = 0; k < nj; k++) {
+		struct job *j = &jobs[k];
+		double ratio[64];
+		if (j->g->dp.nat.stats.created != j->created) {
+			fprintf(stderr,
+				"bench: %" PRIu64
+				" sessions created while replaying established ones\n",
+				j->g->dp.nat.stats.created - j->created);
 			return -1;
 		}
-		cpp[r] = (double)cycles / (double)pkts;
-		mpps[r] = (double)pkts / ((double)cycles / (double)hz) / 1e6;
+		for (unsigned int r = 0; r < runs; r++)
+			ratio[r] = j->mpps[r] / jobs[0].mpps[r];
+		qsort(ratio, runs, sizeof(double), cmp_double);
+		j->ratio = ratio[runs / 2];
 	}
-	if (g->dp.nat.stats.created != created) {
-		fprintf(stderr,
-			"bench: %" PRIu64 " sessions created while replaying established ones\n",
-			g->dp.nat.stats.created - created);
-		return -1;
+	for (unsigned int k = 0; k < nj; k++) {
+		struct job *j = &jobs[k];
+		qsort(j->mpps, runs, sizeof(double), cmp_double);
+		qsort(j->cpp, runs, sizeof(double), cmp_double);
+		j->res.mpps = j->mpps[runs / 2];
+		j->res.cpp = j->cpp[runs / 2];
+		j->res.best_cpp = j->cpp[0];
 	}
-	qsort(mpps, runs, sizeof(double), cmp_double);
-	qsort(cpp, runs, sizeof(double), cmp_double);
-	res->mpps = mpps[runs / 2];
-	res->cpp = cpp[runs / 2];
-	res->best_cpp = cpp[0];
 	return 0;
 }
 
@@ -602,39 +644,6 @@ static uint64_t fill(
 
 /* ---- the benchmarks ---- */
 
-static double base_mpps; /* forwarding, for the ratios */
-
-static int bench_forwarding(struct rte_mempool *pool, const struct opts *o)
-{
-	struct gw g;
-	struct frames f;
-	struct flowgen fg;
-	struct result res;
-	int rc;
-
-	rc = gw_build(&g, 0, pool);
-	if (rc < 0)
-		return rc;
-	rc = frames_init(&f, M_OUT, pool, o->pkts);
-	if (rc == 0) {
-		flowgen_init(&fg, 1000000, o->seed);
-		frames_from_flows(&f, &fg, 1000000);
-		rc = measure(&g, &f, o, false, &res);
-	}
-	if (rc == 0) {
-		base_mpps = res.mpps;
-		printf("forwarding (no NAT roles, same frames): %.2f Mpps, %.1f cyc/pkt (best "
-		       "%.1f)\n\n",
-			res.mpps, res.cpp, res.best_cpp);
-	} else {
-		fprintf(stderr, "bench: forwarding baseline failed\n");
-	}
-	fflush(stdout);
-	frames_free(&f);
-	gw_free(&g);
-	return rc;
-}
-
 static double measured_bps; /* bytes per session of the last size that ran */
 
 static uint64_t estimate_bytes(uint32_t n)
@@ -655,7 +664,8 @@ static int bench_size(uint32_t n, struct rte_mempool *pool, const struct opts *o
 	struct gw g;
 	struct frames fnew, fout, fmix;
 	struct flowgen fg;
-	struct result out, mix;
+	struct result out, mix, fwd = {.mpps = NAN};
+	double r_out = NAN, r_mix = NAN;
 	uint64_t need = estimate_bytes(n), avail = mem_available(o->huge);
 	uint64_t ok = 0, cyc, hz = rte_get_tsc_hz();
 	double bps;
@@ -670,10 +680,10 @@ static int bench_size(uint32_t n, struct rte_mempool *pool, const struct opts *o
 	}
 	rc = gw_build(&g, n, pool);
 	if (rc < 0) {
-		printf("%9" PRIu32 "  skipped: the NAT tables could not be created (%s)\n", n,
+		printf("%9" PRIu32 "  failed: the NAT tables could not be created (%s)\n", n,
 			strerror(-rc));
 		fflush(stdout);
-		return 0;
+		return rc;
 	}
 	memset(&fout, 0, sizeof(fout));
 	memset(&fmix, 0, sizeof(fmix));
@@ -700,16 +710,27 @@ static int bench_size(uint32_t n, struct rte_mempool *pool, const struct opts *o
 	}
 	if (rc < 0)
 		fprintf(stderr, "bench: frames: %s\n", strerror(-rc));
-	if (rc == 0)
-		rc = measure(&g, &fout, o, true, &out);
-	if (rc == 0)
-		rc = measure(&g, &fmix, o, true, &mix);
+	if (rc == 0) {
+		/* the baseline forwards the outbound-only run's frames */
+		struct job jobs[3] = {
+			{.g = &g, .f = &fout, .nat = false},
+			{.g = &g, .f = &fout, .nat = true},
+			{.g = &g, .f = &fmix, .nat = true},
+		};
+		bool b = !o->no_baseline;
+		rc = measure(jobs + !b, 3 - !b, o);
+		fwd = jobs[0].res;
+		out = jobs[1].res;
+		mix = jobs[2].res;
+		r_out = b ? jobs[1].ratio : NAN;
+		r_mix = b ? jobs[2].ratio : NAN;
+	}
 	if (rc == 0) {
 		printf("%9" PRIu32 " %9" PRIu64
-		       " %7.2f %8.2f %6.2fx %8.2f %6.2fx %6.1f %6.1f %7.0f "
-		       "%7.0f\n",
-			n, ok, (double)ok / ((double)cyc / (double)hz) / 1e6, out.mpps,
-			out.mpps / base_mpps, mix.mpps, mix.mpps / base_mpps, out.cpp, mix.cpp, bps,
+		       " %7.2f %7.2f %7.2f %6.2fx %7.2f %6.2fx %6.1f %6.1f "
+		       "%6.0f %7.1f\n",
+			n, ok, (double)ok / ((double)cyc / (double)hz) / 1e6, fwd.mpps, out.mpps,
+			r_out, mix.mpps, r_mix, out.cpp, mix.cpp, bps,
 			(double)(heap_allocated(NULL) - g.heap0) / 1048576);
 		if (ok != n)
 			printf("          (%" PRIu64 " of %" PRIu32
@@ -785,10 +806,12 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: sluice-bench-nat [--huge] [--runs N] [--ms MS] [--sessions N,N,...]\n"
 		"                        [--new N] [--pkts N] [--lcore N] [--mem MB] [--seed N]\n"
+		"                        [--no-baseline]\n"
 		"NAT44 on one core, in memory: forwarding Mpps (baseline), established-session\n"
 		"Mpps (outbound, and mixed outbound / inbound replies) per session count\n"
-		"(--sessions, default 1000,100000,1000000,16000000), new sessions/s (--new N\n"
-		"new flows into tables of 2N, default 1000000; 0 skips) and bytes per session.\n"
+		"(--sessions, default 1000,100000,1000000,16000000; none skips), new sessions/s\n"
+		"(--new N new flows into tables of 2N, default 1000000; 0 skips) and bytes per\n"
+		"session. --no-baseline skips the forwarding run (for profiling one phase).\n"
 		"Medians over --runs (7) runs of --ms (1000) ms. EAL runs with --no-huge\n"
 		"(-m --mem, default sized for the largest count) or, with --huge, hugepages and\n"
 		"--in-memory (16M sessions need ~6 GB of them). A count that does not fit is\n"
@@ -800,6 +823,8 @@ static int parse_sizes(const char *s, struct opts *o)
 	char *end;
 
 	o->n_sizes = 0;
+	if (strcmp(s, "none") == 0)
+		return 0;
 	while (*s && o->n_sizes < MAX_SIZES) {
 		unsigned long v = strtoul(s, &end, 10);
 		if (end == s || v == 0 || v > MAX_SESSIONS)
@@ -809,7 +834,7 @@ static int parse_sizes(const char *s, struct opts *o)
 		if (*end && *end != ',')
 			return -EINVAL;
 	}
-	return o->n_sizes ? 0 : -EINVAL;
+	return o->n_sizes && !*s ? 0 : -EINVAL;
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -824,6 +849,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"lcore", required_argument, NULL, 'l'},
 		{"mem", required_argument, NULL, 'm'},
 		{"seed", required_argument, NULL, 'S'},
+		{"no-baseline", no_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -861,6 +887,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'S':
 			o->seed = strtoull(optarg, NULL, 10);
 			break;
+		case 'B':
+			o->no_baseline = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -896,8 +925,8 @@ int main(int argc, char **argv)
 	largest = 2 * o.new_n;
 	for (unsigned int i = 0; i < o.n_sizes; i++)
 		largest = RTE_MAX(largest, o.sizes[i]);
-	if (o.mem_mb == 0) /* ~330 B/session measured, with margin, + mbufs and the rest */
-		o.mem_mb = (unsigned int)(512 + (uint64_t)largest * 400 / 1048576);
+	if (o.mem_mb == 0) /* ~360-420 B/session measured, + 2 gateways' FIBs, mbufs */
+		o.mem_mb = (unsigned int)(1024 + (uint64_t)largest * 400 / 1048576);
 	snprintf(lcores, sizeof(lcores), "%u", o.lcore);
 	snprintf(mem, sizeof(mem), "%u", o.mem_mb);
 	eal[n++] = argv[0];
@@ -932,14 +961,14 @@ int main(int argc, char **argv)
 		o.pkts, o.runs, o.ms);
 	printf("timed per burst: clock read + sl_pipeline_run + verdict dispatch + RCU "
 	       "quiescent; 64-byte UDP\n");
-	if (bench_forwarding(pool, &o) < 0) {
-		rc = 1;
-		goto out;
-	}
-	printf("%9s %9s %7s %8s %7s %8s %7s %6s %6s %7s %7s\n", "sessions", "created", "fill",
-		"out", "ratio", "mixed", "ratio", "cyc/p", "cyc/p", "B/sess", "NAT");
-	printf("%9s %9s %7s %8s %7s %8s %7s %6s %6s %7s %7s\n", "(max)", "", "Msess/s", "Mpps", "",
-		"Mpps", "", "out", "mixed", "", "MiB");
+	printf("fwd: forwarding baseline, the same outbound frames with NAT off (no roles), timed "
+	       "interleaved\n     with the NAT runs run by run; ratios: medians of the per-run "
+	       "ratios%s\n",
+		o.no_baseline ? " (--no-baseline: not timed)" : "");
+	printf("%9s %9s %7s %7s %7s %7s %7s %7s %6s %6s %6s %7s\n", "sessions", "created", "fill",
+		"fwd", "out", "ratio", "mixed", "ratio", "cyc/p", "cyc/p", "B/", "NAT");
+	printf("%9s %9s %7s %7s %7s %7s %7s %7s %6s %6s %6s %7s\n", "(max)", "", "Msess/s", "Mpps",
+		"Mpps", "", "Mpps", "", "out", "mixed", "sess", "MiB");
 	for (unsigned int i = 0; i < o.n_sizes; i++)
 		rc |= bench_size(o.sizes[i], pool, &o);
 	printf("ratios: NAT Mpps / forwarding Mpps [target >= 0.70]; fill: rate while "

@@ -77,7 +77,10 @@ int sl_nat_create(struct sl_nat *n, uint32_t max_sessions, struct rte_rcu_qsbr *
 		n->rng = 1;
 
 	snprintf(name, sizeof(name), "nat_s%u", g);
-	n->sess_h = hash_new(name, max_sessions * 2, sizeof(struct sl_nat_tuple),
+	/* slots beyond the limit: deleted sessions wait out a grace period
+	 * before their slot (and keys) can be reused */
+	n->n_slots = max_sessions + SL_NAT_DEFER_SLOTS;
+	n->sess_h = hash_new(name, n->n_slots * 2, sizeof(struct sl_nat_tuple),
 		RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF);
 	snprintf(name, sizeof(name), "nat_mi%u", g);
 	n->map_in_h = hash_new(name, max_sessions, sizeof(struct map_key), 0);
@@ -87,14 +90,15 @@ int sl_nat_create(struct sl_nat *n, uint32_t max_sessions, struct rte_rcu_qsbr *
 	n->cool_h = hash_new(name, max_sessions, sizeof(uint32_t), 0);
 	snprintf(name, sizeof(name), "nat_h%u", g);
 	n->host_h = hash_new(name, n->max_hosts, sizeof(uint32_t), 0);
-	n->sess = rte_zmalloc("nat_sess", sizeof(*n->sess) * max_sessions, RTE_CACHE_LINE_SIZE);
+	n->sess = rte_zmalloc("nat_sess", sizeof(*n->sess) * n->n_slots, RTE_CACHE_LINE_SIZE);
 	n->map = rte_zmalloc("nat_map", sizeof(*n->map) * max_sessions, RTE_CACHE_LINE_SIZE);
 	n->map_free = rte_malloc("nat_mapfree", sizeof(uint32_t) * max_sessions, 0);
 	n->host = rte_zmalloc("nat_host", sizeof(*n->host) * n->max_hosts, 0);
+	n->host_free = rte_malloc("nat_hostfree", sizeof(uint32_t) * n->max_hosts, 0);
 	n->cool_cap = max_sessions + 1;
 	n->cool = rte_malloc("nat_cool", sizeof(*n->cool) * n->cool_cap, 0);
-	if (!n->sess_h || !n->cool_h || !n->map_in_h || !n->map_out_h || !n->host_h || !n->sess ||
-		!n->map || !n->map_free || !n->host || !n->cool)
+	if (!n->sess_h || !n->host_free || !n->cool_h || !n->map_in_h || !n->map_out_h ||
+		!n->host_h || !n->sess || !n->map || !n->map_free || !n->host || !n->cool)
 		goto fail;
 	if (qsv) {
 		struct rte_hash_rcu_config rc = {
@@ -102,13 +106,14 @@ int sl_nat_create(struct sl_nat *n, uint32_t max_sessions, struct rte_rcu_qsbr *
 			.mode = RTE_HASH_QSBR_MODE_DQ,
 			.key_data_ptr = n,
 			.free_key_data_func = free_key_data,
+			.trigger_reclaim_limit = SL_NAT_DEFER_SLOTS / 4,
 		};
 		if (rte_hash_rcu_qsbr_add(n->sess_h, &rc) != 0)
 			goto fail;
 	}
 	/* free lists: every slot */
 	n->free_sess = SL_NAT_NONE;
-	for (uint32_t i = max_sessions; i-- > 0;) {
+	for (uint32_t i = n->n_slots; i-- > 0;) {
 		n->sess[i].next = n->free_sess;
 		n->free_sess = i;
 	}
@@ -132,6 +137,7 @@ void sl_nat_destroy(struct sl_nat *n)
 	rte_free(n->map);
 	rte_free(n->map_free);
 	rte_free(n->host);
+	rte_free(n->host_free);
 	rte_free(n->cool);
 	for (unsigned int a = 0; a < n->n_addrs; a++)
 		for (int c = 0; c < 3; c++)
@@ -277,18 +283,46 @@ static bool cool_release(struct sl_nat *n, uint16_t addr, int c, uint16_t port, 
 static uint32_t host_get(struct sl_nat *n, uint32_t ip)
 {
 	void *d;
+	uint32_t h = SL_NAT_NONE;
 
 	if (rte_hash_lookup_data(n->host_h, &ip, &d) >= 0)
 		return (uint32_t)(uintptr_t)d;
-	if (n->n_hosts >= n->max_hosts || n->n_addrs == 0)
+	if (n->n_addrs == 0)
 		return SL_NAT_NONE;
-	uint32_t h = n->n_hosts;
-	n->host[h] = (struct sl_nat_host){.ip = ip, .addr = (uint16_t)n->next_addr};
-	if (rte_hash_add_key_data(n->host_h, &ip, (void *)(uintptr_t)h) < 0)
+	if (n->n_hosts < n->max_hosts) {
+		h = n->n_hosts++;
+	} else {
+		/* table full: take over a host that has had no session for a while
+		 * (until then idle hosts keep their entry, so pairing holds) */
+		while (n->n_host_free && h == SL_NAT_NONE) {
+			uint32_t c = n->host_free[--n->n_host_free];
+			n->host[c].listed = 0;
+			if (n->host[c].n_sessions == 0) {
+				rte_hash_del_key(n->host_h, &n->host[c].ip);
+				h = c;
+			}
+		}
+		if (h == SL_NAT_NONE)
+			return SL_NAT_NONE;
+	}
+	n->host[h] = (struct sl_nat_host){
+		.ip = ip, .addr = (uint16_t)n->next_addr, .sessions = SL_NAT_NONE};
+	if (rte_hash_add_key_data(n->host_h, &ip, (void *)(uintptr_t)h) < 0) {
+		n->host[h].listed = 1;
+		n->host_free[n->n_host_free++] = h;
 		return SL_NAT_NONE;
+	}
 	n->next_addr = (n->next_addr + 1) % n->n_addrs;
-	n->n_hosts++;
 	return h;
+}
+
+/* A host with no session left becomes a candidate for reuse. */
+static void host_put(struct sl_nat *n, uint32_t h)
+{
+	if (!n->host[h].listed) {
+		n->host[h].listed = 1;
+		n->host_free[n->n_host_free++] = h;
+	}
 }
 
 static uint32_t map_find(struct rte_hash *h, uint32_t ip, uint16_t port, uint8_t proto)
@@ -368,24 +402,43 @@ void nat_sess_del(struct sl_nat *n, uint32_t idx, uint64_t now)
 {
 	struct sl_nat_session *s = &n->sess[idx];
 
+	uint64_t end = s->last_seen + sl_nat_timeout(n, s);
+	uint32_t mapping = s->mapping, host = s->host;
+
+	if (end > now)
+		end = now;
 	s->in_use = 2; /* deleted; the slot returns after the grace period */
-	key_del(n, &s->t[1], idx << 1 | 1);
-	key_del(n, &s->t[0], idx << 1);
-	if (s->mapping != SL_NAT_NONE) {
-		struct sl_nat_mapping *m = &n->map[s->mapping];
+	/* off the mapping's list before key_del may recycle the slot (and its
+	 * next field) */
+	if (mapping != SL_NAT_NONE) {
+		struct sl_nat_mapping *m = &n->map[mapping];
 		uint32_t *pp = &m->sessions;
 		while (*pp != SL_NAT_NONE && *pp != idx)
 			pp = &n->sess[*pp].next;
 		if (*pp == idx)
 			*pp = s->next;
-		if (--m->n_sessions == 0 && !(m->proto & 0x80)) {
-			/* the mapping died when its last session went idle */
-			uint64_t end = s->last_seen + sl_nat_timeout(n, s);
-			map_del(n, s->mapping, end < now ? end : now);
-		}
+		if (end > m->end)
+			m->end = end;
 	}
-	if (s->host != SL_NAT_NONE)
-		n->host[s->host].n_sessions--;
+	key_del(n, &s->t[1], idx << 1 | 1);
+	key_del(n, &s->t[0], idx << 1);
+	if (mapping != SL_NAT_NONE) {
+		struct sl_nat_mapping *m = &n->map[mapping];
+		/* the mapping died when the last of its sessions went idle */
+		if (--m->n_sessions == 0 && !(m->proto & 0x80))
+			map_del(n, mapping, m->end);
+	}
+	if (host != SL_NAT_NONE) {
+		struct sl_nat_host *hp = &n->host[host];
+		if (s->hprev != SL_NAT_NONE)
+			n->sess[s->hprev].hnext = s->hnext;
+		else
+			hp->sessions = s->hnext;
+		if (s->hnext != SL_NAT_NONE)
+			n->sess[s->hnext].hprev = s->hprev;
+		if (--hp->n_sessions == 0)
+			host_put(n, host);
+	}
 	n->n_sessions--;
 	n->stats.expired++;
 }
@@ -424,8 +477,15 @@ static uint32_t sess_new(struct sl_nat *n, const struct sl_nat_tuple *t0,
 		m->sessions = idx;
 		m->n_sessions++;
 	}
-	if (host != SL_NAT_NONE)
-		n->host[host].n_sessions++;
+	if (host != SL_NAT_NONE) {
+		struct sl_nat_host *hp = &n->host[host];
+		s->hprev = SL_NAT_NONE;
+		s->hnext = hp->sessions;
+		if (hp->sessions != SL_NAT_NONE)
+			n->sess[hp->sessions].hprev = idx;
+		hp->sessions = idx;
+		hp->n_sessions++;
+	}
 	n->n_sessions++;
 	n->stats.created++;
 	return idx;
@@ -464,9 +524,22 @@ uint32_t sl_nat_find(struct sl_nat *n, const struct sl_nat_tuple *t, uint64_t no
 	return v;
 }
 
-static bool host_full(const struct sl_nat *n, uint32_t h)
+static bool sess_expired(const struct sl_nat *n, const struct sl_nat_session *s, uint64_t now);
+
+/* At the per-host limit, the host's idle sessions that the reaper has not
+ * reached yet must not count: remove them and look again. */
+static bool host_full(struct sl_nat *n, uint32_t h, uint64_t now)
 {
-	return n->limit_per_host && n->host[h].n_sessions >= n->limit_per_host;
+	uint32_t i, next;
+
+	if (!n->limit_per_host || n->host[h].n_sessions < n->limit_per_host)
+		return false;
+	for (i = n->host[h].sessions; i != SL_NAT_NONE; i = next) {
+		next = n->sess[i].hnext;
+		if (sess_expired(n, &n->sess[i], now))
+			nat_sess_del(n, i, now); /* may release the host entry */
+	}
+	return n->host[h].n_sessions >= n->limit_per_host;
 }
 
 /* The mapping of inside endpoint (proto, ip, port), created if needed. */
@@ -553,7 +626,7 @@ static bool port_reclaim(struct sl_nat *n, uint16_t addr, int c, uint16_t port, 
 
 static void reap_all(struct sl_nat *n, uint64_t now)
 {
-	for (uint32_t i = 0; i < n->max_sessions; i++)
+	for (uint32_t i = 0; i < n->n_slots; i++)
 		if (n->sess[i].in_use == 1 && sess_expired(n, &n->sess[i], now))
 			nat_sess_del(n, i, now);
 	for (uint32_t i = n->cool_head; i != n->cool_tail; i = (i + 1) % n->cool_cap)
@@ -575,7 +648,7 @@ uint32_t sl_nat_outbound(struct sl_nat *n, const struct sl_nat_tuple *t, uint8_t
 	}
 	*why = SL_DROP_NAT_SESSION_LIMIT;
 	h = host_get(n, t->src);
-	if (h == SL_NAT_NONE || host_full(n, h))
+	if (h == SL_NAT_NONE || host_full(n, h, now))
 		goto out;
 	/* hairpin: the destination is another inside endpoint's mapping */
 	if (t->proto != 1 && sl_nat_is_pool_addr(n, t->dst)) {
@@ -606,8 +679,8 @@ out:
 	return idx;
 }
 
-uint32_t sl_nat_inbound(
-	struct sl_nat *n, const struct sl_nat_tuple *t, uint64_t now, enum sl_drop_reason *why)
+uint32_t sl_nat_inbound(struct sl_nat *n, const struct sl_nat_tuple *t, uint8_t tcp_flags,
+	uint64_t now, enum sl_drop_reason *why)
 {
 	struct sl_nat_tuple r;
 	uint32_t v, m, idx = SL_NAT_NONE, h;
@@ -644,7 +717,7 @@ uint32_t sl_nat_inbound(
 	if (!ok)
 		goto out;
 	h = host_get(n, mp->int_ip);
-	if (h != SL_NAT_NONE && host_full(n, h)) {
+	if (h != SL_NAT_NONE && host_full(n, h, now)) {
 		*why = SL_DROP_NAT_SESSION_LIMIT;
 		goto out;
 	}
@@ -653,7 +726,8 @@ uint32_t sl_nat_inbound(
 		.sport = mp->int_port,
 		.dport = t->sport,
 		.proto = t->proto};
-	idx = sess_new(n, t, &r, m, h, 1, 0, now);
+	idx = sess_new(
+		n, t, &r, m, h, 1, t->proto == 6 && !(tcp_flags & 0x02) ? SL_NAT_PICKUP : 0, now);
 	if (idx == SL_NAT_NONE)
 		*why = SL_DROP_NAT_SESSION_LIMIT;
 out:
@@ -672,10 +746,10 @@ void sl_nat_reap(struct sl_nat *n, uint64_t now, uint32_t budget)
 		cool_release(n, c->addr, c->pclass, c->port, now);
 		n->cool_head = (n->cool_head + 1) % n->cool_cap;
 	}
-	for (uint32_t i = 0; i < budget && i < n->max_sessions; i++) {
+	for (uint32_t i = 0; i < budget && i < n->n_slots; i++) {
 		uint32_t idx = n->reap_cursor;
 		struct sl_nat_session *s = &n->sess[idx];
-		n->reap_cursor = (idx + 1) % n->max_sessions;
+		n->reap_cursor = (idx + 1) % n->n_slots;
 		if (s->in_use == 1 && now > s->last_seen &&
 			now - s->last_seen > sl_nat_timeout(n, s))
 			nat_sess_del(n, idx, now);

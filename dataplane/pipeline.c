@@ -351,7 +351,7 @@ static inline uint16_t nat_miss(struct sl_worker *w, struct rte_mbuf *m, struct 
 			return drop(w, SL_DROP_NAT_NO_SESSION);
 		if (ip[8] <= 1 && !(*nh_id != SL_NH_NONE && nh->type == SL_NH_LOCAL))
 			return slow(meta, SL_SLOW_TTL);
-		sidx = sl_nat_inbound(nat, &ni->key, now, &why);
+		sidx = sl_nat_inbound(nat, &ni->key, ni->tcpflags, now, &why);
 		if (sidx == SL_NAT_NONE)
 			return drop(w, why);
 		dst = nat_apply(w, ip, sidx << 1, ni->tcpflags, now);

@@ -35,6 +35,7 @@ struct rte_rcu_qsbr;
 #define SL_NAT_POOLS_MAX   16
 #define SL_NAT_ADDRS_MAX   1024
 #define SL_NAT_COOLDOWN_NS (120ull * 1000000000ull) /* RFC 6888 REQ-8 spirit */
+#define SL_NAT_DEFER_SLOTS 1024 /**< session slots waiting for an RCU grace period */
 #define SL_NAT_FRAG_NS	   (2ull * 1000000000ull)
 
 /* TCP flags seen, per direction */
@@ -57,10 +58,11 @@ struct sl_nat_session {
 	struct sl_nat_tuple t[2];
 	uint64_t last_seen; /**< ns; written by workers */
 	uint64_t created;
-	uint32_t mapping; /**< SL_NAT_NONE for a static forward's session */
-	uint32_t host;	  /**< inside host entry, SL_NAT_NONE if none */
-	uint32_t next;	  /**< next session of the same mapping / free list */
-	uint8_t tcp;	  /**< SL_NAT_* flags */
+	uint32_t mapping;      /**< SL_NAT_NONE for a static forward's session */
+	uint32_t host;	       /**< inside host entry, SL_NAT_NONE if none */
+	uint32_t next;	       /**< next session of the same mapping / free list */
+	uint32_t hprev, hnext; /**< the inside host's sessions */
+	uint8_t tcp;	       /**< SL_NAT_* flags */
 	uint8_t in_use;
 	uint8_t inside_dir; /**< which tuple holds the inside host as source */
 	uint8_t pad;
@@ -74,12 +76,15 @@ struct sl_nat_mapping {
 	uint16_t addr; /**< pool address index */
 	uint32_t n_sessions;
 	uint32_t sessions; /**< first session (list through sl_nat_session.next) */
+	uint64_t end;	   /**< latest idle end of a session already removed, ns */
 };
 
 struct sl_nat_host {
 	uint32_t ip;
-	uint16_t addr; /**< paired pool address */
+	uint16_t addr;	/**< paired pool address */
+	uint8_t listed; /**< on the reuse list (had no session) */
 	uint32_t n_sessions;
+	uint32_t sessions; /**< first of the host's sessions (hprev/hnext list) */
 };
 
 /** One pool address: per-protocol port bitmaps (1 = in use or cooling down). */
@@ -113,6 +118,7 @@ struct sl_nat {
 	struct rte_hash *sess_h;
 	struct sl_nat_session *sess;
 	uint32_t max_sessions;
+	uint32_t n_slots; /**< max_sessions + SL_NAT_DEFER_SLOTS */
 	uint32_t n_sessions;
 	uint32_t free_sess;	    /**< free list head */
 	struct rte_hash *map_in_h;  /**< (proto, int ip, int port) -> mapping */
@@ -123,6 +129,8 @@ struct sl_nat {
 	struct rte_hash *host_h; /**< inside ip -> host */
 	struct sl_nat_host *host;
 	uint32_t n_hosts, max_hosts;
+	uint32_t *host_free; /**< stack of free host entries */
+	uint32_t n_host_free;
 	struct sl_cmd_nat_pool pools[SL_NAT_POOLS_MAX];
 	unsigned int n_pools;
 	struct sl_nat_addr addr[SL_NAT_ADDRS_MAX];
@@ -132,6 +140,7 @@ struct sl_nat {
 	uint32_t cool_head, cool_tail, cool_cap;
 	struct rte_hash *cool_h; /**< (addr, class, port) -> cool-down end, ms */
 	uint64_t last_full_reap;
+	uint64_t last_limit_reap;
 	struct sl_nat_forward fwd[256];
 	unsigned int n_fwd;
 	uint32_t n_static; /**< static forwards (their mappings carry proto | 0x80) */
@@ -185,8 +194,8 @@ uint32_t sl_nat_outbound(struct sl_nat *n, const struct sl_nat_tuple *t, uint8_t
  * forward or filtering rule). @return session index or SL_NAT_NONE (why =
  * nat-no-session, nat-session-limit).
  */
-uint32_t sl_nat_inbound(
-	struct sl_nat *n, const struct sl_nat_tuple *t, uint64_t now, enum sl_drop_reason *why);
+uint32_t sl_nat_inbound(struct sl_nat *n, const struct sl_nat_tuple *t, uint8_t tcp_flags,
+	uint64_t now, enum sl_drop_reason *why);
 
 /**
  * Look up a tuple under the lock, removing the session if it expired at
