@@ -243,17 +243,20 @@ static inline uint16_t forward(struct sl_worker *w, struct rte_mbuf *m, struct s
 	meta->nexthop = nh->type == SL_NH_GATEWAY ? nh->gw : *dst;
 	if (ip_len > oif->mtu)
 		return slow(meta, SL_SLOW_TOO_BIG);
-	e = nh_neigh(dp, nh, dst);
-	if (e == NULL || !sl_neigh_mac(e, &macw))
-		return slow(meta, SL_SLOW_NEIGH_MISS);
-	if (!e->used)
-		e->used = 1;
+	/* Clamp before the neighbour lookup: a SYN held for resolution leaves
+	 * from the slow path without coming back here. (After the MTU check: an
+	 * ICMP "too big" quotes the packet as received.) */
 	if (dst->family == SL_AF_INET) {
 		uint16_t c1 = dp->ifs.ifaces[meta->iface].mss_clamp, c2 = oif->mss_clamp;
 		if (c1 | c2)
 			mss_clamp(rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l2_len),
 				c1 && c2 ? RTE_MIN(c1, c2) : (c1 | c2));
 	}
+	e = nh_neigh(dp, nh, dst);
+	if (e == NULL || !sl_neigh_mac(e, &macw))
+		return slow(meta, SL_SLOW_NEIGH_MISS);
+	if (!e->used)
+		e->used = 1;
 
 	if (sl_fwd_rewrite(m, meta->l2_len, oif, (const uint8_t *)&macw) < 0)
 		return drop(w, SL_DROP_NO_MBUF);
