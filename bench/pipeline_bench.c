@@ -39,6 +39,8 @@
 #include <sluice/dp.h>
 #include <sluice/pipeline.h>
 
+#include "bench_sink.h"
+
 #include "boot.h"
 
 #define FRAME4_LEN  60 /* Ethernet 14 + IPv4 20 + UDP 8 + 18 payload; 64 with FCS */
@@ -445,46 +447,6 @@ static void frames_free(struct frames *f)
 }
 
 /* ---- the timed loop ---- */
-
-/* What the worker's TX buffer does, without the transmit. */
-struct txbuf {
-	uint16_t len;
-	struct rte_mbuf *pkts[SL_BURST];
-};
-
-struct sink {
-	struct txbuf tx[SL_PORT_MAX];
-	struct rte_mbuf *slowq[SL_BURST];
-	uint64_t flushed, slow, dropped;
-};
-
-/* worker.c's per-burst dispatch: tx_one() for forwarded packets, the slow
- * path queue, and the drop (free) branch; the I/O itself is left out. */
-static inline void dispatch(struct sl_worker *w, const struct sl_iface_table *t,
-	struct rte_mbuf **pkts, uint16_t n, const uint16_t *verdict, struct sink *s)
-{
-	unsigned int ns = 0;
-
-	for (uint16_t i = 0; i < n; i++) {
-		if (verdict[i] < SL_IFACE_MAX) {
-			const struct sl_iface *oif = &t->ifaces[verdict[i]];
-			struct txbuf *b = &s->tx[oif->port];
-			sl_meta(pkts[i])->out_iface = verdict[i];
-			w->stats.if_tx[verdict[i]]++;
-			w->stats.if_tx_bytes[verdict[i]] += pkts[i]->pkt_len;
-			b->pkts[b->len++] = pkts[i];
-			if (b->len == SL_BURST) {
-				s->flushed += b->len; /* rte_eth_tx_burst() would go here */
-				b->len = 0;
-			}
-		} else if (verdict[i] == SL_V_SLOW) {
-			s->slowq[ns++] = pkts[i];
-		} else {
-			s->dropped++;
-		}
-	}
-	s->slow += ns;
-}
 
 static uint64_t run_pass(struct gw *g, struct frames *f, struct sink *s, uint64_t *ntx)
 {
