@@ -68,10 +68,8 @@ void arp_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	/* on an outside interface the NAT pool addresses of its subnets are ours too */
 	if (!for_us && iif->role == SL_ROLE_OUTSIDE && s->dp->nat.enabled &&
 		sl_nat_is_pool_addr(&s->dp->nat, tpa.v4)) {
-		uint32_t src;
 		for (unsigned int k = 0; k < iif->n_addrs && !for_us; k++)
 			for_us = sl_prefix_contains(&iif->addrs[k], &tpa);
-		(void)src;
 	}
 	known = spa.v4 != 0 && sl_neigh_find(&s->dp->neigh, iif->id, &spa) != SL_NEIGH_NONE;
 	/* a request for us creates the requester's entry (as Linux does); a

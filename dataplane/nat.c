@@ -582,11 +582,6 @@ static bool mapping_is_static(const struct sl_nat_mapping *m)
 	return (m->proto & 0x80) != 0;
 }
 
-static uint8_t l4proto(const struct sl_nat_mapping *m)
-{
-	return m->proto & 0x7f;
-}
-
 static bool sess_expired(const struct sl_nat *n, const struct sl_nat_session *s, uint64_t now)
 {
 	return now > s->last_seen && now - s->last_seen > sl_nat_timeout(n, s);
@@ -732,7 +727,6 @@ uint32_t sl_nat_inbound(struct sl_nat *n, const struct sl_nat_tuple *t, uint8_t 
 		*why = SL_DROP_NAT_SESSION_LIMIT;
 out:
 	rte_spinlock_unlock(&n->lock);
-	(void)l4proto;
 	return idx;
 }
 
