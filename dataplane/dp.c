@@ -69,25 +69,20 @@ struct plan {
 	struct sl_route_change *rc;
 	unsigned int *rc_line;
 	unsigned int n_rc, cap_rc;
-	struct sl_cmd_neigh *neigh;
-	bool *neigh_del;
-	unsigned int *neigh_line;
-	unsigned int n_neigh;
-	struct sl_cmd *nat;
-	unsigned int *nat_line;
-	unsigned int n_nat;
+	/* applied after the FIB batch, in order: neighbours, NAT, MSS clamp */
+	struct sl_cmd *later;
+	unsigned int *later_line;
+	unsigned int n_later, n_neigh;
 };
 
 static int fail(char *err, size_t errlen, unsigned int line, const char *fmt, ...)
 {
 	va_list ap;
-	int n = 0;
+	int n = line ? snprintf(err, errlen, "line %u: ", line) : 0;
+	size_t off = n > 0 && (size_t)n < errlen ? (size_t)n : 0;
 
-	if (line)
-		n = snprintf(err, errlen, "line %u: ", line);
 	va_start(ap, fmt);
-	vsnprintf(err + (n > 0 && (size_t)n < errlen ? n : 0),
-		errlen - (size_t)(n > 0 && (size_t)n < errlen ? n : 0), fmt, ap);
+	vsnprintf(err + off, errlen - off, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
@@ -177,6 +172,24 @@ static bool ip_is_ll6(const struct sl_ip *ip)
 	return ip->family == SL_AF_INET6 && ip->v6[0] == 0xfe && (ip->v6[1] & 0xc0) == 0x80;
 }
 
+/* Keep a command to apply once the FIB batch has gone in. */
+static int plan_later(struct plan *pl, const struct sl_cmd *c, unsigned int line)
+{
+	void *a = realloc(pl->later, (pl->n_later + 1) * sizeof(*pl->later));
+
+	if (a == NULL)
+		return -ENOMEM;
+	pl->later = a;
+	a = realloc(pl->later_line, (pl->n_later + 1) * sizeof(*pl->later_line));
+	if (a == NULL)
+		return -ENOMEM;
+	pl->later_line = a;
+	pl->later[pl->n_later] = *c;
+	pl->later_line[pl->n_later++] = line;
+	pl->n_neigh += c->type == SL_CMD_NEIGH_ADD;
+	return 0;
+}
+
 /* Is @p ip inside a pool already configured or added earlier in the plan? */
 static bool in_pools(const struct sl_dp *dp, const struct plan *pl, uint32_t ip)
 {
@@ -184,9 +197,9 @@ static bool in_pools(const struct sl_dp *dp, const struct plan *pl, uint32_t ip)
 
 	if (dp->nat.enabled && sl_nat_is_pool_addr(&dp->nat, ip))
 		return true;
-	for (unsigned int i = 0; i < pl->n_nat; i++)
-		if (pl->nat[i].type == SL_CMD_NAT_POOL_ADD &&
-			sl_prefix_contains(&pl->nat[i].nat_pool.prefix, &a))
+	for (unsigned int i = 0; i < pl->n_later; i++)
+		if (pl->later[i].type == SL_CMD_NAT_POOL_ADD &&
+			sl_prefix_contains(&pl->later[i].nat_pool.prefix, &a))
 			return true;
 	return false;
 }
@@ -195,7 +208,6 @@ static int plan_nat(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 	char *err, size_t errlen)
 {
 	char b1[64];
-	void *a;
 
 	switch (c->type) {
 	case SL_CMD_NAT_POOL_ADD: {
@@ -229,17 +241,7 @@ static int plan_nat(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 	default:
 		break;
 	}
-	a = realloc(pl->nat, (pl->n_nat + 1) * sizeof(*pl->nat));
-	if (a == NULL)
-		return -ENOMEM;
-	pl->nat = a;
-	a = realloc(pl->nat_line, (pl->n_nat + 1) * sizeof(*pl->nat_line));
-	if (a == NULL)
-		return -ENOMEM;
-	pl->nat_line = a;
-	pl->nat[pl->n_nat] = *c;
-	pl->nat_line[pl->n_nat++] = line;
-	return 0;
+	return plan_later(pl, c, line);
 }
 
 static int plan_cmd(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, unsigned int line,
@@ -326,22 +328,7 @@ static int plan_cmd(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 		if (!ip_is_ll6(&c->neigh.ip) && connected_iface(&pl->ifs, &c->neigh.ip) != dev)
 			return fail(err, errlen, line, "neighbor %s: not on a subnet of %s", b1,
 				dev->name);
-		void *a = realloc(pl->neigh, (pl->n_neigh + 1) * sizeof(*pl->neigh));
-		if (a == NULL)
-			return -ENOMEM;
-		pl->neigh = a;
-		a = realloc(pl->neigh_del, (pl->n_neigh + 1) * sizeof(*pl->neigh_del));
-		if (a == NULL)
-			return -ENOMEM;
-		pl->neigh_del = a;
-		a = realloc(pl->neigh_line, (pl->n_neigh + 1) * sizeof(*pl->neigh_line));
-		if (a == NULL)
-			return -ENOMEM;
-		pl->neigh_line = a;
-		pl->neigh[pl->n_neigh] = c->neigh;
-		pl->neigh_del[pl->n_neigh] = c->type == SL_CMD_NEIGH_DEL;
-		pl->neigh_line[pl->n_neigh++] = line;
-		return 0;
+		return plan_later(pl, c, line);
 	}
 	case SL_CMD_SHOW:
 		return fail(err, errlen, line, "show is not a configuration command");
@@ -356,11 +343,8 @@ static void plan_free(struct plan *pl)
 {
 	free(pl->rc);
 	free(pl->rc_line);
-	free(pl->neigh);
-	free(pl->neigh_del);
-	free(pl->neigh_line);
-	free(pl->nat);
-	free(pl->nat_line);
+	free(pl->later);
+	free(pl->later_line);
 	free(pl);
 }
 
@@ -383,11 +367,13 @@ static int apply_plan(struct sl_dp *dp, struct plan *pl, uint64_t now, char *err
 	if (dp->neigh.n + pl->n_neigh > dp->neigh.cap)
 		return fail(err, errlen, 0, "neighbour table full");
 	/* NAT tables exist before anything can refer to them */
-	if (pl->n_nat && dp->nat.sess == NULL) {
-		uint32_t max = dp->params.max_sessions;
-		for (unsigned int i = 0; i < pl->n_nat; i++)
-			if (pl->nat[i].type == SL_CMD_NAT_SESSIONS_MAX)
-				max = pl->nat[i].nat.value;
+	uint32_t max = 0;
+	for (unsigned int i = 0; i < pl->n_later; i++)
+		if (sl_cmd_is_nat(pl->later[i].type) && pl->later[i].type != SL_CMD_MSS_CLAMP)
+			max = pl->later[i].type == SL_CMD_NAT_SESSIONS_MAX
+				      ? pl->later[i].nat.value
+				      : (max ? max : dp->params.max_sessions);
+	if (max && dp->nat.sess == NULL) {
 		rc = sl_nat_create(&dp->nat, max, dp->qsv, dp->seed);
 		if (rc < 0)
 			return fail(err, errlen, 0, "nat: no memory for %u sessions", max);
@@ -400,36 +386,43 @@ static int apply_plan(struct sl_dp *dp, struct plan *pl, uint64_t now, char *err
 			: rc == -ENOSPC ? "FIB full"
 					: strerror(-rc));
 	}
-	/* From here nothing can fail: the interface table, then neighbours. */
+	/* From here only a NAT command can fail (checked above as far as the
+	 * plan allows): the interface table, then the deferred commands. */
 	for (unsigned int i = dp->ifs.n_ifaces; i < pl->ifs.n_ifaces; i++)
 		dp->ifs.ifaces[i] = pl->ifs.ifaces[i];
 	memcpy(dp->ifs.ports, pl->ifs.ports, sizeof(dp->ifs.ports));
 	dp->ifs.n_ports = pl->ifs.n_ports;
 	__atomic_store_n(&dp->ifs.n_ifaces, pl->ifs.n_ifaces, __ATOMIC_RELEASE);
-	for (unsigned int i = 0; i < pl->n_neigh; i++) {
-		const struct sl_iface *dev = sl_iface_by_name(&dp->ifs, pl->neigh[i].dev);
-		if (pl->neigh_del[i]) {
-			uint32_t idx = sl_neigh_find(&dp->neigh, dev->id, &pl->neigh[i].ip);
+	for (unsigned int i = 0; i < pl->n_later; i++) {
+		const struct sl_cmd *c = &pl->later[i];
+		const struct sl_iface *dev;
+
+		switch (c->type) {
+		case SL_CMD_NEIGH_ADD:
+			dev = sl_iface_by_name(&dp->ifs, c->neigh.dev);
+			rc = sl_neigh_get(&dp->neigh, dev->id, &c->neigh.ip);
+			if (rc >= 0)
+				sl_neigh_set(&dp->neigh, (uint32_t)rc, c->neigh.mac.b,
+					SL_NEIGH_PERMANENT, now);
+			break;
+		case SL_CMD_NEIGH_DEL: {
+			dev = sl_iface_by_name(&dp->ifs, c->neigh.dev);
+			uint32_t idx = sl_neigh_find(&dp->neigh, dev->id, &c->neigh.ip);
 			if (idx != SL_NEIGH_NONE)
 				sl_neigh_invalidate(&dp->neigh, idx, SL_NEIGH_FAILED);
-		} else {
-			rc = sl_neigh_get(&dp->neigh, dev->id, &pl->neigh[i].ip);
-			if (rc >= 0)
-				sl_neigh_set(&dp->neigh, (uint32_t)rc, pl->neigh[i].mac.b,
-					SL_NEIGH_PERMANENT, now);
+			break;
 		}
-	}
-	for (unsigned int i = 0; i < pl->n_nat; i++) {
-		const struct sl_cmd *c = &pl->nat[i];
-		if (c->type == SL_CMD_MSS_CLAMP) {
+		case SL_CMD_MSS_CLAMP:
 			sl_iface_by_name(&dp->ifs, c->nat.dev)->mss_clamp = (uint16_t)c->nat.value;
-			continue;
+			break;
+		case SL_CMD_NAT_SESSIONS_MAX:
+			break;
+		default:
+			rc = sl_nat_apply(&dp->nat, c, b1, sizeof(b1));
+			if (rc < 0)
+				return fail(err, errlen, pl->later_line[i], "%s", b1);
+			break;
 		}
-		if (c->type == SL_CMD_NAT_SESSIONS_MAX)
-			continue;
-		rc = sl_nat_apply(&dp->nat, c, b1, sizeof(b1));
-		if (rc < 0)
-			return fail(err, errlen, pl->nat_line[i], "%s", b1);
 	}
 	return 0;
 }

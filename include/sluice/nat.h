@@ -102,11 +102,6 @@ struct sl_nat_cooldown {
 	uint8_t pclass;
 };
 
-struct sl_nat_forward {
-	struct sl_cmd_nat_forward f;
-	bool in_use;
-};
-
 struct sl_nat_stats {
 	uint64_t created, expired, mappings, port_fallbacks;
 };
@@ -141,8 +136,6 @@ struct sl_nat {
 	struct rte_hash *cool_h; /**< (addr, class, port) -> cool-down end, ms */
 	uint64_t last_full_reap;
 	uint64_t last_limit_reap;
-	struct sl_nat_forward fwd[256];
-	unsigned int n_fwd;
 	uint32_t n_static; /**< static forwards (their mappings carry proto | 0x80) */
 	uint8_t filtering; /**< enum sl_nat_filtering */
 	uint64_t timeout_ns[SL_NAT_TO_MAX];
