@@ -777,7 +777,7 @@ static void usage(FILE *out)
 		"session. --no-baseline skips the forwarding run (for profiling one phase).\n"
 		"Medians over --runs (7) runs of --ms (1000) ms. EAL runs with --no-huge\n"
 		"(-m --mem, default sized for the largest count) or, with --huge, hugepages and\n"
-		"--in-memory (16M sessions need ~6 GB of them). A count that does not fit is\n"
+		"--in-memory (16M sessions need ~2.5 GB of them). A count that does not fit is\n"
 		"skipped with a message.\n");
 }
 
@@ -888,8 +888,8 @@ int main(int argc, char **argv)
 	largest = 2 * o.new_n;
 	for (unsigned int i = 0; i < o.n_sizes; i++)
 		largest = RTE_MAX(largest, o.sizes[i]);
-	if (o.mem_mb == 0) /* ~360-420 B/session measured, + 2 gateways' FIBs, mbufs */
-		o.mem_mb = (unsigned int)(1024 + (uint64_t)largest * 400 / 1048576);
+	if (o.mem_mb == 0) /* ~130-160 B/session measured, + 2 gateways' FIBs, mbufs */
+		o.mem_mb = (unsigned int)(1024 + (uint64_t)largest * 200 / 1048576);
 	snprintf(lcores, sizeof(lcores), "%u", o.lcore);
 	snprintf(mem, sizeof(mem), "%u", o.mem_mb);
 	eal[n++] = argv[0];

@@ -6,21 +6,12 @@
 
 #include <rte_byteorder.h>
 #include <rte_errno.h>
-#include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
 #include <sluice/nat.h>
 
 #include "nat_int.h"
-
-struct map_key {
-	uint32_t ip;
-	uint16_t port;
-	uint8_t proto;
-	uint8_t pad;
-};
 
 static uint64_t rnd(struct sl_nat *n)
 {
@@ -31,36 +22,175 @@ static uint64_t rnd(struct sl_nat *n)
 	return n->rng * 0x2545f4914f6cdd1dull;
 }
 
-static void free_key_data(void *p, void *key_data)
-{
-	struct sl_nat *n = p;
-	uint32_t v = (uint32_t)(uintptr_t)key_data;
+/* ---------- the session table, write side (under the lock) ---------- */
 
-	/* t[1]'s key is deleted before t[0]'s: when t[0]'s key is reclaimed no
-	 * reader can still hold this session */
-	if ((v & 1) == 0)
-		nat_sess_free(n, v >> 1);
+#define map_key sl_nat_map_key
+
+/* The key an entry value stands for. */
+static struct sl_nat_tuple val_key(const struct sl_nat *n, uint32_t v)
+{
+	if ((v & SL_NAT_V_KIND) == SL_NAT_V_HOST)
+		return sl_nat_host_key(n->host[v & ~SL_NAT_V_KIND].ip);
+	if (v & SL_NAT_V_MAP) {
+		const struct sl_nat_mapping *m = &n->map[v & ~SL_NAT_V_KIND];
+		return map_key(m->proto, m->int_ip, m->int_port);
+	}
+	return n->sess[v >> 1].t[v & 1];
 }
 
-static struct rte_hash *hash_new(
-	const char *name, uint32_t entries, uint32_t key_len, uint8_t flags)
+static int bucket_free_slot(const struct sl_nat_tab *tb, uint32_t b)
 {
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = entries < 64 ? 64 : entries,
-		.key_len = key_len,
-		.hash_func = rte_hash_crc,
-		.socket_id = SOCKET_ID_ANY,
-		.extra_flag = flags,
-	};
-	return rte_hash_create(&hp);
+	const uint64_t *e = sl_nat_bucket(tb, b);
+
+	for (int i = 0; i < SL_NAT_BUCKET; i++)
+		if (e[i] == 0)
+			return i;
+	return -1;
+}
+
+static void entry_set(struct sl_nat_tab *tb, uint32_t b, int i, uint64_t x)
+{
+	__atomic_store_n(&tb->b[(size_t)b * SL_NAT_BUCKET + i], x, __ATOMIC_RELEASE);
+}
+
+#define CUCKOO_NODES 512
+
+/*
+ * Both buckets full: breadth-first search for the shortest chain of entries
+ * that can each move to their other bucket, the last one into a free slot;
+ * then the moves from the end, each one a copy to the new place before the
+ * old place is overwritten, with the change counter bumped in between so a
+ * reader that looked in both places at the wrong moments looks again.
+ */
+static int tab_cuckoo(struct sl_nat *n, const uint32_t bk[2], uint64_t x)
+{
+	struct sl_nat_tab *tb = &n->tab;
+	struct node {
+		uint32_t b;
+		int16_t parent;
+		uint8_t slot; /* the slot in the parent whose entry moves here */
+	} q[CUCKOO_NODES];
+	unsigned int head = 0, tail = 0;
+
+	q[tail++] = (struct node){bk[0], -1, 0};
+	q[tail++] = (struct node){bk[1], -1, 0};
+	while (head < tail) {
+		unsigned int cur = head++;
+		for (int i = 0; i < SL_NAT_BUCKET; i++) {
+			uint64_t e = sl_nat_bucket(tb, q[cur].b)[i];
+			struct sl_nat_tuple k = val_key(n, (uint32_t)e);
+			uint32_t ab[2], alt;
+			int f;
+
+			sl_nat_buckets(tb, sl_nat_hash(tb, &k), ab);
+			alt = ab[0] == q[cur].b ? ab[1] : ab[0];
+			f = bucket_free_slot(tb, alt);
+			if (f >= 0) {
+				/* move along the chain, from its free end */
+				uint32_t db = alt, sb = q[cur].b;
+				int ds = f, ss = i;
+				int node = (int)cur;
+				for (;;) {
+					entry_set(tb, db, ds, sl_nat_bucket(tb, sb)[ss]);
+					__atomic_fetch_add(&tb->cnt, 1, __ATOMIC_RELEASE);
+					if (q[node].parent < 0)
+						break;
+					db = sb;
+					ds = ss;
+					ss = q[node].slot;
+					node = q[node].parent;
+					sb = q[node].b;
+				}
+				entry_set(tb, sb, ss, x);
+				return 0;
+			}
+			if (tail < CUCKOO_NODES)
+				q[tail++] = (struct node){alt, (int16_t)cur, (uint8_t)i};
+		}
+	}
+	return -ENOSPC;
+}
+
+static int tab_add(struct sl_nat *n, const struct sl_nat_tuple *k, uint32_t v)
+{
+	struct sl_nat_tab *tb = &n->tab;
+	uint64_t h = sl_nat_hash(tb, k);
+	uint64_t x = (uint64_t)sl_nat_sig(h) << 32 | v;
+	uint32_t bk[2];
+
+	sl_nat_buckets(tb, h, bk);
+	for (int j = 0; j < 2; j++) {
+		int f = bucket_free_slot(tb, bk[j]);
+		if (f >= 0) {
+			entry_set(tb, bk[j], f, x);
+			tb->n_keys++;
+			return 0;
+		}
+	}
+	if (tab_cuckoo(n, bk, x) < 0)
+		return -ENOSPC;
+	tb->n_keys++;
+	return 0;
+}
+
+static void tab_del(struct sl_nat *n, const struct sl_nat_tuple *k, uint32_t v)
+{
+	struct sl_nat_tab *tb = &n->tab;
+	uint64_t h = sl_nat_hash(tb, k);
+	uint64_t x = (uint64_t)sl_nat_sig(h) << 32 | v;
+	uint32_t bk[2];
+
+	sl_nat_buckets(tb, h, bk);
+	for (int j = 0; j < 2; j++)
+		for (int i = 0; i < SL_NAT_BUCKET; i++)
+			if (sl_nat_bucket(tb, bk[j])[i] == x) {
+				entry_set(tb, bk[j], i, 0);
+				tb->n_keys--;
+				return;
+			}
+}
+
+/* The entry of kind @p kind (SL_NAT_V_MAP, SL_NAT_V_HOST) for key @p k. */
+static uint32_t kind_find(const struct sl_nat *n, const struct sl_nat_tuple *k, uint32_t kind)
+{
+	uint64_t h = sl_nat_hash(&n->tab, k);
+	uint32_t bk[2], sig = sl_nat_sig(h);
+
+	sl_nat_buckets(&n->tab, h, bk);
+	for (int j = 0; j < 2; j++) {
+		const uint64_t *e = sl_nat_bucket(&n->tab, bk[j]);
+		for (int i = 0; i < SL_NAT_BUCKET; i++) {
+			uint32_t v = (uint32_t)e[i];
+			if ((uint32_t)(e[i] >> 32) == sig && (v & SL_NAT_V_KIND) == kind) {
+				struct sl_nat_tuple o = val_key(n, v);
+				if (sl_nat_tuple_eq(&o, k))
+					return v & ~SL_NAT_V_KIND;
+			}
+		}
+	}
+	return SL_NAT_NONE;
+}
+
+/* The mapping of inside endpoint (proto, ip, port). */
+static uint32_t map_find(const struct sl_nat *n, uint8_t proto, uint32_t ip, uint16_t port)
+{
+	struct sl_nat_tuple k = map_key(proto, ip, port);
+
+	return kind_find(n, &k, SL_NAT_V_MAP);
+}
+
+/* Keys at most: two per session, one per mapping and host; 90 % full at
+ * worst. */
+static uint32_t tab_buckets(uint32_t max_sessions, uint32_t max_hosts)
+{
+	uint64_t keys = 3ull * max_sessions + max_hosts + 2 * SL_NAT_DEFER_SLOTS;
+	uint64_t nb = (keys * 10 + SL_NAT_BUCKET * 9 - 1) / (SL_NAT_BUCKET * 9);
+
+	return nb < 16 ? 16 : (uint32_t)nb;
 }
 
 int sl_nat_create(struct sl_nat *n, uint32_t max_sessions, struct rte_rcu_qsbr *qsv, uint32_t seed)
 {
-	static unsigned int gen;
-	char name[RTE_HASH_NAMESIZE];
-	unsigned int g = gen++;
 
 	memset(n, 0, sizeof(*n));
 	rte_spinlock_init(&n->lock);
@@ -76,50 +206,37 @@ int sl_nat_create(struct sl_nat *n, uint32_t max_sessions, struct rte_rcu_qsbr *
 	if (n->rng == 0)
 		n->rng = 1;
 
-	snprintf(name, sizeof(name), "nat_s%u", g);
 	/* slots beyond the limit: deleted sessions wait out a grace period
-	 * before their slot (and keys) can be reused */
+	 * before their slot can be reused */
 	n->n_slots = max_sessions + SL_NAT_DEFER_SLOTS;
-	n->sess_h = hash_new(name, n->n_slots * 2, sizeof(struct sl_nat_tuple),
-		RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF);
-	snprintf(name, sizeof(name), "nat_mi%u", g);
-	n->map_in_h = hash_new(name, max_sessions, sizeof(struct map_key), 0);
-	snprintf(name, sizeof(name), "nat_mo%u", g);
-	n->map_out_h = hash_new(name, max_sessions, sizeof(struct map_key), 0);
-	snprintf(name, sizeof(name), "nat_c%u", g);
-	n->cool_h = hash_new(name, max_sessions, sizeof(uint32_t), 0);
-	snprintf(name, sizeof(name), "nat_h%u", g);
-	n->host_h = hash_new(name, n->max_hosts, sizeof(uint32_t), 0);
+	n->tab.nb = tab_buckets(max_sessions, n->max_hosts);
+	n->tab.seed = (n->rng ^ 0x5851f42d4c957f2dull) * 0xd6e8feb86659fd93ull; /* not a draw */
+	n->tab.b = rte_zmalloc("nat_tab", (size_t)n->tab.nb * SL_NAT_BUCKET * sizeof(uint64_t),
+		RTE_CACHE_LINE_SIZE);
 	n->sess = rte_zmalloc("nat_sess", sizeof(*n->sess) * n->n_slots, RTE_CACHE_LINE_SIZE);
 	n->map = rte_zmalloc("nat_map", sizeof(*n->map) * max_sessions, RTE_CACHE_LINE_SIZE);
-	n->map_free = rte_malloc("nat_mapfree", sizeof(uint32_t) * max_sessions, 0);
 	n->host = rte_zmalloc("nat_host", sizeof(*n->host) * n->max_hosts, 0);
 	n->host_free = rte_malloc("nat_hostfree", sizeof(uint32_t) * n->max_hosts, 0);
-	n->cool_cap = max_sessions + 1;
-	n->cool = rte_malloc("nat_cool", sizeof(*n->cool) * n->cool_cap, 0);
-	if (!n->sess_h || !n->host_free || !n->cool_h || !n->map_in_h || !n->map_out_h ||
-		!n->host_h || !n->sess || !n->map || !n->map_free || !n->host || !n->cool)
+	if (!n->tab.b || !n->host_free || !n->sess || !n->map || !n->host)
 		goto fail;
-	if (qsv) {
-		struct rte_hash_rcu_config rc = {
-			.v = qsv,
-			.mode = RTE_HASH_QSBR_MODE_DQ,
-			.key_data_ptr = n,
-			.free_key_data_func = free_key_data,
-			.trigger_reclaim_limit = SL_NAT_DEFER_SLOTS / 4,
-		};
-		if (rte_hash_rcu_qsbr_add(n->sess_h, &rc) != 0)
-			goto fail;
-	}
+	/* faulted in now, not on the first packets (rte_zmalloc may skip
+	 * zeroing memory it knows clean) */
+	memset(n->tab.b, 0, (size_t)n->tab.nb * SL_NAT_BUCKET * sizeof(uint64_t));
+	memset(n->map, 0, sizeof(*n->map) * max_sessions);
 	/* free lists: every slot */
 	n->free_sess = SL_NAT_NONE;
+	n->open_head = SL_NAT_NONE;
 	for (uint32_t i = n->n_slots; i-- > 0;) {
 		n->sess[i].next = n->free_sess;
 		n->free_sess = i;
 	}
-	for (uint32_t i = 0; i < max_sessions; i++)
-		n->map_free[i] = max_sessions - 1 - i;
+	n->free_map_head = SL_NAT_NONE;
+	for (uint32_t i = max_sessions; i-- > 0;) {
+		n->map[i].sessions = n->free_map_head;
+		n->free_map_head = i;
+	}
 	n->free_map = max_sessions;
+	n->cool_head = n->cool_tail = SL_NAT_NONE;
 	return 0;
 fail:
 	sl_nat_destroy(n);
@@ -128,32 +245,26 @@ fail:
 
 void sl_nat_destroy(struct sl_nat *n)
 {
-	rte_hash_free(n->sess_h);
-	rte_hash_free(n->map_in_h);
-	rte_hash_free(n->map_out_h);
-	rte_hash_free(n->host_h);
-	rte_hash_free(n->cool_h);
+	rte_free(n->tab.b);
 	rte_free(n->sess);
 	rte_free(n->map);
-	rte_free(n->map_free);
 	rte_free(n->host);
 	rte_free(n->host_free);
-	rte_free(n->cool);
 	for (unsigned int a = 0; a < n->n_addrs; a++)
-		for (int c = 0; c < 3; c++)
+		for (int c = 0; c < 3; c++) {
+			rte_free(n->addr[a].port[c]);
 			rte_free(n->addr[a].used[c]);
+		}
 	memset(n, 0, sizeof(*n));
 }
 
 uint64_t sl_nat_memory(const struct sl_nat *n)
 {
-	/* tables: hash key store + buckets approximated from their sizes */
-	uint64_t per_key = sizeof(struct sl_nat_tuple) + 8 + 8;
 	return (uint64_t)n->max_sessions *
-		       (sizeof(struct sl_nat_session) + 2 * per_key +
-			       sizeof(struct sl_nat_mapping) + 4 +
-			       2 * (sizeof(struct map_key) + 16) + sizeof(struct sl_nat_cooldown)) +
-	       (uint64_t)n->max_hosts * (sizeof(struct sl_nat_host) + 4 + 16);
+		       (sizeof(struct sl_nat_session) + sizeof(struct sl_nat_mapping)) +
+	       (uint64_t)tab_buckets(n->max_sessions, n->max_hosts) * SL_NAT_BUCKET * 8 +
+	       (uint64_t)n->max_hosts * (sizeof(struct sl_nat_host) + 4) +
+	       (uint64_t)n->n_addrs * 65536 * 4;
 }
 
 /* ---------- pool addresses and ports (under the lock) ---------- */
@@ -166,9 +277,14 @@ static int pclass(uint8_t proto)
 
 static int addr_index(const struct sl_nat *n, uint32_t ip)
 {
-	for (unsigned int a = 0; a < n->n_addrs; a++)
-		if (n->addr[a].ip == ip)
-			return (int)a;
+	uint32_t h = rte_be_to_cpu_32(ip);
+
+	for (unsigned int p = 0; p < n->n_pools; p++) {
+		uint32_t base = rte_be_to_cpu_32(n->pools[p].prefix.addr.v4);
+		uint64_t count = 1ull << (32 - n->pools[p].prefix.len);
+		if (h - base < count)
+			return n->pool_first[p] + (int)(h - base);
+	}
 	return -1;
 }
 
@@ -183,33 +299,64 @@ bool sl_nat_is_pool_addr(const struct sl_nat *n, uint32_t ip)
 	return false;
 }
 
+/* The owner of a port (host order), SL_NAT_PORT_FREE when none. */
+static uint32_t port_owner(const struct sl_nat_addr *a, int c, uint16_t port)
+{
+	return a->port[c] ? a->port[c][port] : SL_NAT_PORT_FREE;
+}
+
 static bool port_used(const struct sl_nat_addr *a, int c, uint16_t port)
 {
-	return (a->used[c][port >> 6] >> (port & 63)) & 1;
+	return a->used[c] && (a->used[c][port >> 6] >> (port & 63)) & 1;
 }
 
-static void port_set(struct sl_nat_addr *a, int c, uint16_t port, bool used)
+static bool in_range(const struct sl_nat_addr *a, uint16_t port)
 {
-	if (port < a->lo || port > a->hi)
-		return; /* a static forward's port outside the dynamic range */
-	if (used)
-		a->used[c][port >> 6] |= 1ull << (port & 63);
-	else
-		a->used[c][port >> 6] &= ~(1ull << (port & 63));
-	a->n_free[c] += used ? -1u : 1u;
+	return port >= a->lo && port <= a->hi;
 }
 
-static uint32_t map_find(struct rte_hash *h, uint32_t ip, uint16_t port, uint8_t proto);
+/* Give a port an owner (allocating the class's array on first use). */
+static int port_take(struct sl_nat_addr *a, int c, uint16_t port, uint32_t owner)
+{
+	if (a->port[c] == NULL) {
+		a->port[c] = rte_zmalloc("nat_ports", 65536 * sizeof(uint32_t), 0);
+		a->used[c] = rte_zmalloc("nat_used", 65536 / 8, RTE_CACHE_LINE_SIZE);
+		if (a->port[c] == NULL || a->used[c] == NULL) {
+			rte_free(a->port[c]);
+			rte_free(a->used[c]);
+			a->port[c] = NULL;
+			a->used[c] = NULL;
+			return -ENOMEM;
+		}
+	}
+	if (a->port[c][port] == SL_NAT_PORT_FREE && in_range(a, port))
+		a->n_free[c]--;
+	a->port[c][port] = owner;
+	a->used[c][port >> 6] |= 1ull << (port & 63);
+	return 0;
+}
+
+static void port_free(struct sl_nat_addr *a, int c, uint16_t port)
+{
+	if (a->port[c] == NULL || a->port[c][port] == SL_NAT_PORT_FREE)
+		return;
+	a->port[c][port] = SL_NAT_PORT_FREE;
+	a->used[c][port >> 6] &= ~(1ull << (port & 63));
+	if (in_range(a, port))
+		a->n_free[c]++;
+}
+
 static bool port_reclaim(struct sl_nat *n, uint16_t addr, int c, uint16_t port, uint64_t now);
 static void reap_all(struct sl_nat *n, uint64_t now);
 
-/* Preserve @p want when possible, else a random free port. 0 if none. */
+/* Preserve @p want when possible, else a random free port (not taken
+ * yet: map_new takes it). 0 if none. */
 static uint16_t port_alloc(struct sl_nat *n, uint16_t ai, int c, uint16_t want, uint64_t now)
 {
 	struct sl_nat_addr *a = &n->addr[ai];
 	uint32_t range = (uint32_t)a->hi - a->lo + 1;
 
-	if (want >= a->lo && want <= a->hi && port_used(a, c, want))
+	if (in_range(a, want) && port_used(a, c, want))
 		port_reclaim(n, ai, c, want, now);
 	if (a->n_free[c] == 0 && now - n->last_full_reap > 1000000000ull) {
 		/* exhausted: first make sure no idle session still holds a port */
@@ -218,75 +365,104 @@ static uint16_t port_alloc(struct sl_nat *n, uint16_t ai, int c, uint16_t want, 
 	}
 	if (a->n_free[c] == 0)
 		return 0;
-	if (want >= a->lo && want <= a->hi && !port_used(a, c, want)) {
-		port_set(a, c, want, true);
+	if (in_range(a, want) && !port_used(a, c, want))
 		return want;
-	}
 	n->stats.port_fallbacks++;
 	for (int i = 0; i < 32; i++) {
 		uint16_t p = (uint16_t)(a->lo + rnd(n) % range);
-		if (!port_used(a, c, p)) {
-			port_set(a, c, p, true);
+		if (!port_used(a, c, p))
 			return p;
-		}
 	}
 	uint32_t start = (uint32_t)(rnd(n) % range);
 	for (uint32_t i = 0; i < range; i++) {
 		uint16_t p = (uint16_t)(a->lo + (start + i) % range);
-		if (!port_used(a, c, p)) {
-			port_set(a, c, p, true);
+		if (!port_used(a, c, p))
 			return p;
-		}
 	}
 	return 0;
 }
 
-static uint32_t cool_key(uint16_t addr, int c, uint16_t port)
+static uint64_t map_end(const struct sl_nat_mapping *m)
 {
-	return (uint32_t)addr << 18 | (uint32_t)c << 16 | port;
+	return (uint64_t)m->end_hi << 32 | m->end_lo;
 }
 
-/* The port stays taken until @p end + 120 s (end: when its mapping died). */
-static void port_cool(struct sl_nat *n, uint16_t addr, int c, uint16_t port, uint64_t end)
+static void map_set_end(struct sl_nat_mapping *m, uint64_t end)
 {
-	uint32_t next = (n->cool_tail + 1) % n->cool_cap;
-	uint32_t k = cool_key(addr, c, port);
-	struct sl_nat_cooldown e = {.until = end + SL_NAT_COOLDOWN_NS,
-		.addr = addr,
-		.port = port,
-		.pclass = (uint8_t)c};
+	m->end_lo = (uint32_t)end;
+	m->end_hi = (uint32_t)(end >> 32);
+}
 
-	if (next == n->cool_head ||
-		rte_hash_add_key_data(n->cool_h, &k, (void *)(uintptr_t)(e.until / 1000000)) < 0) {
-		port_set(&n->addr[addr], c, port, false);
-		return;
-	}
-	n->cool[n->cool_tail] = e;
-	n->cool_tail = next;
+/* Mapping @p id died at @p end: its port stays taken until end + 120 s,
+ * the mapping entry (off the table) its record meanwhile. */
+static void port_cool(struct sl_nat *n, uint32_t id, uint64_t end)
+{
+	struct sl_nat_mapping *m = &n->map[id];
+
+	map_set_end(m, end + SL_NAT_COOLDOWN_NS);
+	m->in_use = 2;
+	m->sessions = SL_NAT_NONE;
+	if (n->cool_tail != SL_NAT_NONE)
+		n->map[n->cool_tail].sessions = id;
+	else
+		n->cool_head = id;
+	n->cool_tail = id;
+	port_take(&n->addr[m->addr], pclass(m->proto), rte_be_to_cpu_16(m->ext_port),
+		SL_NAT_PORT_COOL | id);
 }
 
 /* Release a cooling port whose time is up. @return true if released. */
 static bool cool_release(struct sl_nat *n, uint16_t addr, int c, uint16_t port, uint64_t now)
 {
-	uint32_t k = cool_key(addr, c, port);
-	void *d;
+	uint32_t o = port_owner(&n->addr[addr], c, port);
 
-	if (rte_hash_lookup_data(n->cool_h, &k, &d) < 0 || (uint64_t)(uintptr_t)d * 1000000 > now)
+	if (!(o & SL_NAT_PORT_COOL) || map_end(&n->map[o & ~SL_NAT_PORT_COOL]) > now)
 		return false;
-	rte_hash_del_key(n->cool_h, &k);
-	port_set(&n->addr[addr], c, port, false);
+	port_free(&n->addr[addr], c, port);
 	return true;
+}
+
+static void map_release(struct sl_nat *n, uint32_t id)
+{
+	n->map[id].in_use = 0;
+	n->map[id].sessions = n->free_map_head;
+	n->free_map_head = id;
+	n->free_map++;
+}
+
+/* The oldest cool-down ends (early, when mappings run out): the port, if
+ * still its, and the mapping entry are free again. */
+static void cool_pop(struct sl_nat *n)
+{
+	uint32_t id = n->cool_head;
+	struct sl_nat_mapping *m = &n->map[id];
+	struct sl_nat_addr *a = &n->addr[m->addr];
+	uint16_t port = rte_be_to_cpu_16(m->ext_port);
+
+	if (port_owner(a, pclass(m->proto), port) == (SL_NAT_PORT_COOL | id))
+		port_free(a, pclass(m->proto), port);
+	n->cool_head = m->sessions;
+	if (n->cool_head == SL_NAT_NONE)
+		n->cool_tail = SL_NAT_NONE;
+	map_release(n, id);
+}
+
+/* Cool-downs over at @p now leave the FIFO (at most @p max of them). */
+static void cool_expire(struct sl_nat *n, uint64_t now, uint32_t max)
+{
+	while (max-- && n->cool_head != SL_NAT_NONE && map_end(&n->map[n->cool_head]) <= now)
+		cool_pop(n);
 }
 
 /* ---------- hosts, mappings, sessions (under the lock) ---------- */
 
 static uint32_t host_get(struct sl_nat *n, uint32_t ip)
 {
-	void *d;
-	uint32_t h = SL_NAT_NONE;
+	struct sl_nat_tuple k = sl_nat_host_key(ip);
+	uint32_t h = kind_find(n, &k, SL_NAT_V_HOST);
 
-	if (rte_hash_lookup_data(n->host_h, &ip, &d) >= 0)
-		return (uint32_t)(uintptr_t)d;
+	if (h != SL_NAT_NONE)
+		return h;
 	if (n->n_addrs == 0)
 		return SL_NAT_NONE;
 	if (n->n_hosts < n->max_hosts) {
@@ -298,7 +474,8 @@ static uint32_t host_get(struct sl_nat *n, uint32_t ip)
 			uint32_t c = n->host_free[--n->n_host_free];
 			n->host[c].listed = 0;
 			if (n->host[c].n_sessions == 0) {
-				rte_hash_del_key(n->host_h, &n->host[c].ip);
+				struct sl_nat_tuple o = sl_nat_host_key(n->host[c].ip);
+				tab_del(n, &o, SL_NAT_V_HOST | c);
 				h = c;
 			}
 		}
@@ -307,7 +484,7 @@ static uint32_t host_get(struct sl_nat *n, uint32_t ip)
 	}
 	n->host[h] = (struct sl_nat_host){
 		.ip = ip, .addr = (uint16_t)n->next_addr, .sessions = SL_NAT_NONE};
-	if (rte_hash_add_key_data(n->host_h, &ip, (void *)(uintptr_t)h) < 0) {
+	if (tab_add(n, &k, SL_NAT_V_HOST | h) < 0) {
 		n->host[h].listed = 1;
 		n->host_free[n->n_host_free++] = h;
 		return SL_NAT_NONE;
@@ -325,58 +502,49 @@ static void host_put(struct sl_nat *n, uint32_t h)
 	}
 }
 
-static uint32_t map_find(struct rte_hash *h, uint32_t ip, uint16_t port, uint8_t proto)
-{
-	struct map_key k = {.ip = ip, .port = port, .proto = proto};
-	void *d;
-
-	if (rte_hash_lookup_data(h, &k, &d) < 0)
-		return SL_NAT_NONE;
-	return (uint32_t)(uintptr_t)d;
-}
-
 static uint32_t map_new(struct sl_nat *n, uint8_t proto, uint32_t int_ip, uint16_t int_port,
-	uint16_t addr, uint16_t ext_port)
+	uint16_t addr, uint16_t ext_port, uint64_t now)
 {
-	struct map_key ki = {.ip = int_ip, .port = int_port, .proto = proto};
-	struct map_key ko = {.ip = n->addr[addr].ip, .port = ext_port, .proto = proto};
+	struct sl_nat_tuple k = map_key(proto, int_ip, int_port);
 	struct sl_nat_mapping *m;
 	uint32_t id;
 
+	cool_expire(n, now, 2);
+	if (n->free_map == 0 && n->cool_head != SL_NAT_NONE)
+		cool_pop(n);
 	if (n->free_map == 0)
 		return SL_NAT_NONE;
-	id = n->map_free[--n->free_map];
+	id = n->free_map_head;
 	m = &n->map[id];
+	n->free_map_head = m->sessions;
+	n->free_map--;
 	*m = (struct sl_nat_mapping){.int_ip = int_ip,
-		.ext_ip = n->addr[addr].ip,
 		.int_port = int_port,
 		.ext_port = ext_port,
 		.proto = proto,
 		.in_use = 1,
 		.addr = addr,
 		.sessions = SL_NAT_NONE};
-	if (rte_hash_add_key_data(n->map_in_h, &ki, (void *)(uintptr_t)id) < 0 ||
-		rte_hash_add_key_data(n->map_out_h, &ko, (void *)(uintptr_t)id) < 0) {
-		rte_hash_del_key(n->map_in_h, &ki);
-		m->in_use = 0;
-		n->map_free[n->free_map++] = id;
-		return SL_NAT_NONE;
+	if (port_take(&n->addr[addr], pclass(proto), rte_be_to_cpu_16(ext_port), id + 1) < 0)
+		goto undo;
+	if (tab_add(n, &k, SL_NAT_V_MAP | id) < 0) {
+		port_free(&n->addr[addr], pclass(proto), rte_be_to_cpu_16(ext_port));
+		goto undo;
 	}
 	n->stats.mappings++;
 	return id;
+undo:
+	map_release(n, id);
+	return SL_NAT_NONE;
 }
 
 static void map_del(struct sl_nat *n, uint32_t id, uint64_t now)
 {
 	struct sl_nat_mapping *m = &n->map[id];
-	struct map_key ki = {.ip = m->int_ip, .port = m->int_port, .proto = m->proto};
-	struct map_key ko = {.ip = m->ext_ip, .port = m->ext_port, .proto = m->proto};
+	struct sl_nat_tuple k = map_key(m->proto, m->int_ip, m->int_port);
 
-	rte_hash_del_key(n->map_in_h, &ki);
-	rte_hash_del_key(n->map_out_h, &ko);
-	port_cool(n, m->addr, pclass(m->proto), rte_be_to_cpu_16(m->ext_port), now);
-	m->in_use = 0;
-	n->map_free[n->free_map++] = id;
+	tab_del(n, &k, SL_NAT_V_MAP | id);
+	port_cool(n, id, now);
 }
 
 void nat_sess_free(struct sl_nat *n, uint32_t idx)
@@ -386,15 +554,52 @@ void nat_sess_free(struct sl_nat *n, uint32_t idx)
 	n->free_sess = idx;
 }
 
-static void key_del(struct sl_nat *n, const struct sl_nat_tuple *t, uint32_t data)
+/* Deleted slots get a grace-period token in batches. */
+static void defer_close(struct sl_nat *n)
 {
-	int32_t pos = rte_hash_del_key(n->sess_h, t);
+	struct sl_nat_batch *b;
 
-	if (n->qsv == NULL && pos >= 0) {
+	if (n->open_n == 0 || n->n_batches == SL_NAT_BATCHES)
+		return;
+	b = &n->batch[(n->batch_head + n->n_batches++) % SL_NAT_BATCHES];
+	*b = (struct sl_nat_batch){n->open_head, n->open_tail, rte_rcu_qsbr_start(n->qsv)};
+	n->open_head = SL_NAT_NONE;
+	n->open_n = 0;
+}
+
+/* Slots whose grace period is over go back to the free list. */
+static void defer_reclaim(struct sl_nat *n)
+{
+	while (n->n_batches) {
+		struct sl_nat_batch *b = &n->batch[n->batch_head];
+		if (rte_rcu_qsbr_check(n->qsv, b->token, false) != 1)
+			break;
+		for (uint32_t i = b->head;; i = n->sess[i].next) {
+			__atomic_store_n(&n->sess[i].in_use, 0, __ATOMIC_RELEASE);
+			if (i == b->tail)
+				break;
+		}
+		n->sess[b->tail].next = n->free_sess;
+		n->free_sess = b->head;
+		n->batch_head = (n->batch_head + 1) % SL_NAT_BATCHES;
+		n->n_batches--;
+	}
+}
+
+static void sess_defer(struct sl_nat *n, uint32_t idx)
+{
+	if (n->qsv == NULL) {
 		/* single-threaded (replay): nobody can hold it, free now */
-		rte_hash_free_key_with_position(n->sess_h, pos);
-		if ((data & 1) == 0)
-			nat_sess_free(n, data >> 1);
+		nat_sess_free(n, idx);
+		return;
+	}
+	n->sess[idx].next = n->open_head;
+	if (n->open_head == SL_NAT_NONE)
+		n->open_tail = idx;
+	n->open_head = idx;
+	if (++n->open_n >= SL_NAT_DEFER_SLOTS / 16) {
+		defer_close(n);
+		defer_reclaim(n);
 	}
 }
 
@@ -407,9 +612,8 @@ void nat_sess_del(struct sl_nat *n, uint32_t idx, uint64_t now)
 
 	if (end > now)
 		end = now;
-	s->in_use = 2; /* deleted; the slot returns after the grace period */
-	/* off the mapping's list before key_del may recycle the slot (and its
-	 * next field) */
+	__atomic_store_n(
+		&s->in_use, 2, __ATOMIC_RELEASE); /* deleted: back after the grace period */
 	if (mapping != SL_NAT_NONE) {
 		struct sl_nat_mapping *m = &n->map[mapping];
 		uint32_t *pp = &m->sessions;
@@ -417,16 +621,18 @@ void nat_sess_del(struct sl_nat *n, uint32_t idx, uint64_t now)
 			pp = &n->sess[*pp].next;
 		if (*pp == idx)
 			*pp = s->next;
-		if (end > m->end)
-			m->end = end;
+		if (end > map_end(m)) {
+			m->end_lo = (uint32_t)end;
+			m->end_hi = (uint32_t)(end >> 32);
+		}
 	}
-	key_del(n, &s->t[1], idx << 1 | 1);
-	key_del(n, &s->t[0], idx << 1);
+	tab_del(n, &s->t[1], idx << 1 | 1);
+	tab_del(n, &s->t[0], idx << 1);
 	if (mapping != SL_NAT_NONE) {
 		struct sl_nat_mapping *m = &n->map[mapping];
 		/* the mapping died when the last of its sessions went idle */
 		if (--m->n_sessions == 0 && !(m->proto & 0x80))
-			map_del(n, mapping, m->end);
+			map_del(n, mapping, map_end(m));
 	}
 	if (host != SL_NAT_NONE) {
 		struct sl_nat_host *hp = &n->host[host];
@@ -439,6 +645,7 @@ void nat_sess_del(struct sl_nat *n, uint32_t idx, uint64_t now)
 		if (--hp->n_sessions == 0)
 			host_put(n, host);
 	}
+	sess_defer(n, idx);
 	n->n_sessions--;
 	n->stats.expired++;
 }
@@ -447,16 +654,22 @@ static uint32_t sess_new(struct sl_nat *n, const struct sl_nat_tuple *t0,
 	const struct sl_nat_tuple *t1, uint32_t mapping, uint32_t host, uint8_t inside_dir,
 	uint8_t tcp, uint64_t now)
 {
-	uint32_t idx = n->free_sess;
+	uint32_t idx;
 	struct sl_nat_session *s;
 
-	if (idx == SL_NAT_NONE || n->n_sessions >= n->max_sessions)
+	if (n->n_sessions >= n->max_sessions)
+		return SL_NAT_NONE;
+	if (n->free_sess == SL_NAT_NONE && n->qsv) {
+		defer_close(n);
+		defer_reclaim(n);
+	}
+	idx = n->free_sess;
+	if (idx == SL_NAT_NONE)
 		return SL_NAT_NONE;
 	s = &n->sess[idx];
 	n->free_sess = s->next;
 	*s = (struct sl_nat_session){.t = {*t0, *t1},
 		.last_seen = now,
-		.created = now,
 		.mapping = mapping,
 		.host = host,
 		.next = SL_NAT_NONE,
@@ -464,11 +677,12 @@ static uint32_t sess_new(struct sl_nat *n, const struct sl_nat_tuple *t0,
 		.in_use = 1,
 		.inside_dir = inside_dir};
 	/* the session is complete before its keys make it visible */
-	if (rte_hash_add_key_data(n->sess_h, t0, (void *)(uintptr_t)(idx << 1)) < 0)
+	if (tab_add(n, t0, idx << 1) < 0)
 		goto undo;
-	if (rte_hash_add_key_data(n->sess_h, t1, (void *)(uintptr_t)(idx << 1 | 1)) < 0) {
+	if (tab_add(n, t1, idx << 1 | 1) < 0) {
+		tab_del(n, t0, idx << 1);
 		s->in_use = 2;
-		key_del(n, t0, idx << 1); /* the slot is freed with t0's key */
+		sess_defer(n, idx); /* a reader may have seen t0 */
 		return SL_NAT_NONE;
 	}
 	if (mapping != SL_NAT_NONE) {
@@ -499,13 +713,11 @@ undo:
 /* The live session for @p t (deleting it when expired at @p now). */
 static uint32_t find_locked(struct sl_nat *n, const struct sl_nat_tuple *t, uint64_t now)
 {
-	void *d;
-	uint32_t v;
+	uint32_t v = sl_nat_lookup(n, t);
 	struct sl_nat_session *s;
 
-	if (rte_hash_lookup_data(n->sess_h, t, &d) < 0)
+	if (v == SL_NAT_NONE)
 		return SL_NAT_NONE;
-	v = (uint32_t)(uintptr_t)d;
 	s = &n->sess[v >> 1];
 	if (now > s->last_seen && now - s->last_seen > sl_nat_timeout(n, s)) {
 		nat_sess_del(n, v >> 1, now);
@@ -546,11 +758,11 @@ static bool host_full(struct sl_nat *n, uint32_t h, uint64_t now)
 static uint32_t mapping_for(struct sl_nat *n, uint8_t proto, uint32_t ip, uint16_t port,
 	uint32_t host, uint64_t now, enum sl_drop_reason *why)
 {
-	uint32_t m = map_find(n->map_in_h, ip, port, proto);
+	uint32_t m = map_find(n, proto, ip, port);
 	uint16_t addr, ext;
 
 	if (m == SL_NAT_NONE && n->n_static)
-		m = map_find(n->map_in_h, ip, port, proto | 0x80); /* static forward */
+		m = map_find(n, proto | 0x80, ip, port); /* static forward */
 	if (m != SL_NAT_NONE)
 		return m;
 	addr = n->host[host].addr;
@@ -559,22 +771,25 @@ static uint32_t mapping_for(struct sl_nat *n, uint8_t proto, uint32_t ip, uint16
 		*why = SL_DROP_NAT_PORT_EXHAUSTED;
 		return SL_NAT_NONE;
 	}
-	m = map_new(n, proto, ip, port, addr, rte_cpu_to_be_16(ext));
-	if (m == SL_NAT_NONE) {
-		port_set(&n->addr[addr], pclass(proto), ext, false);
+	m = map_new(n, proto, ip, port, addr, rte_cpu_to_be_16(ext), now);
+	if (m == SL_NAT_NONE)
 		*why = SL_DROP_NAT_SESSION_LIMIT;
-	}
 	return m;
 }
 
 /* A mapping (dynamic or static) reached at outside endpoint (proto, ip, port). */
 static uint32_t mapping_at(struct sl_nat *n, uint8_t proto, uint32_t ip, uint16_t port)
 {
-	uint32_t m = map_find(n->map_out_h, ip, port, proto);
+	int a = addr_index(n, ip);
+	uint32_t o;
 
-	if (m == SL_NAT_NONE && n->n_static)
-		m = map_find(n->map_out_h, ip, port, proto | 0x80);
-	return m;
+	if (a < 0)
+		return SL_NAT_NONE;
+	o = port_owner(&n->addr[a], pclass(proto), rte_be_to_cpu_16(port));
+	if (o == SL_NAT_PORT_FREE || (o & SL_NAT_PORT_COOL) ||
+		(n->map[o - 1].proto & 0x7f) != proto)
+		return SL_NAT_NONE;
+	return o - 1;
 }
 
 static bool mapping_is_static(const struct sl_nat_mapping *m)
@@ -586,8 +801,6 @@ static bool sess_expired(const struct sl_nat *n, const struct sl_nat_session *s,
 {
 	return now > s->last_seen && now - s->last_seen > sl_nat_timeout(n, s);
 }
-
-static const uint8_t class_proto[3] = {6, 17, 1};
 
 static bool mapping_is_static(const struct sl_nat_mapping *m);
 
@@ -606,14 +819,15 @@ static bool mapping_live(const struct sl_nat *n, const struct sl_nat_mapping *m,
  * over, is freed now: reaping is lazy, allocation must not depend on it. */
 static bool port_reclaim(struct sl_nat *n, uint16_t addr, int c, uint16_t port, uint64_t now)
 {
-	uint32_t m =
-		map_find(n->map_out_h, n->addr[addr].ip, rte_cpu_to_be_16(port), class_proto[c]);
+	uint32_t o = port_owner(&n->addr[addr], c, port), m = o - 1;
 
-	if (m != SL_NAT_NONE) {
+	if (o != SL_NAT_PORT_FREE && !(o & SL_NAT_PORT_COOL)) {
+		if (mapping_is_static(&n->map[m]))
+			return false;
 		for (uint32_t s = n->map[m].sessions; s != SL_NAT_NONE; s = n->sess[s].next)
 			if (!sess_expired(n, &n->sess[s], now))
 				return false;
-		while (n->map[m].in_use && n->map[m].sessions != SL_NAT_NONE)
+		while (n->map[m].in_use == 1 && n->map[m].sessions != SL_NAT_NONE)
 			nat_sess_del(n, n->map[m].sessions, now);
 	}
 	return cool_release(n, addr, c, port, now);
@@ -624,8 +838,9 @@ static void reap_all(struct sl_nat *n, uint64_t now)
 	for (uint32_t i = 0; i < n->n_slots; i++)
 		if (n->sess[i].in_use == 1 && sess_expired(n, &n->sess[i], now))
 			nat_sess_del(n, i, now);
-	for (uint32_t i = n->cool_head; i != n->cool_tail; i = (i + 1) % n->cool_cap)
-		cool_release(n, n->cool[i].addr, n->cool[i].pclass, n->cool[i].port, now);
+	for (uint32_t i = n->cool_head; i != SL_NAT_NONE; i = n->map[i].sessions)
+		cool_release(n, n->map[i].addr, pclass(n->map[i].proto),
+			rte_be_to_cpu_16(n->map[i].ext_port), now);
 }
 
 uint32_t sl_nat_outbound(struct sl_nat *n, const struct sl_nat_tuple *t, uint8_t tcp_flags,
@@ -660,7 +875,7 @@ uint32_t sl_nat_outbound(struct sl_nat *n, const struct sl_nat_tuple *t, uint8_t
 		goto out;
 	r.src = target != SL_NAT_NONE ? n->map[target].int_ip : t->dst;
 	r.sport = target != SL_NAT_NONE ? n->map[target].int_port : t->dport;
-	r.dst = n->map[m].ext_ip;
+	r.dst = n->addr[n->map[m].addr].ip;
 	r.dport = n->map[m].ext_port;
 	r.proto = t->proto;
 	memset(r.pad, 0, sizeof(r.pad));
@@ -735,11 +950,7 @@ void sl_nat_reap(struct sl_nat *n, uint64_t now, uint32_t budget)
 	if (n->sess == NULL)
 		return;
 	rte_spinlock_lock(&n->lock);
-	while (n->cool_head != n->cool_tail && n->cool[n->cool_head].until <= now) {
-		struct sl_nat_cooldown *c = &n->cool[n->cool_head];
-		cool_release(n, c->addr, c->pclass, c->port, now);
-		n->cool_head = (n->cool_head + 1) % n->cool_cap;
-	}
+	cool_expire(n, now, UINT32_MAX);
 	for (uint32_t i = 0; i < budget && i < n->n_slots; i++) {
 		uint32_t idx = n->reap_cursor;
 		struct sl_nat_session *s = &n->sess[idx];
@@ -747,6 +958,10 @@ void sl_nat_reap(struct sl_nat *n, uint64_t now, uint32_t budget)
 		if (s->in_use == 1 && now > s->last_seen &&
 			now - s->last_seen > sl_nat_timeout(n, s))
 			nat_sess_del(n, idx, now);
+	}
+	if (n->qsv) {
+		defer_close(n);
+		defer_reclaim(n);
 	}
 	rte_spinlock_unlock(&n->lock);
 }
@@ -777,16 +992,14 @@ static int pool_add(struct sl_nat *n, const struct sl_cmd_nat_pool *p, char *err
 	for (uint32_t i = 0; i < count; i++)
 		if (addr_index(n, rte_cpu_to_be_32(base + i)) >= 0)
 			return fail(err, errlen, "nat pool add: overlaps an existing pool");
+	n->pool_first[n->n_pools] = (uint16_t)n->n_addrs;
 	for (uint32_t i = 0; i < count; i++) {
 		struct sl_nat_addr *a = &n->addr[n->n_addrs];
+		/* the port arrays come with the first port taken */
 		*a = (struct sl_nat_addr){
 			.ip = rte_cpu_to_be_32(base + i), .lo = p->port_lo, .hi = p->port_hi};
-		for (int c = 0; c < 3; c++) {
-			a->used[c] = rte_zmalloc("nat_ports", 65536 / 8, 0);
-			if (a->used[c] == NULL)
-				return -ENOMEM;
+		for (int c = 0; c < 3; c++)
 			a->n_free[c] = (uint32_t)p->port_hi - p->port_lo + 1;
-		}
 		n->n_addrs++;
 	}
 	n->pools[n->n_pools++] = *p;
@@ -804,18 +1017,12 @@ static int forward_add(
 
 	if (a < 0)
 		return fail(err, errlen, "nat forward add: outside address is not a pool address");
-	if (map_find(n->map_out_h, f->ext_ip, ext, f->proto) != SL_NAT_NONE ||
-		map_find(n->map_out_h, f->ext_ip, ext, f->proto | 0x80) != SL_NAT_NONE ||
-		(port >= n->addr[a].lo && port <= n->addr[a].hi &&
-			port_used(&n->addr[a], pclass(f->proto), port)))
+	if (port_used(&n->addr[a], pclass(f->proto), port))
 		return fail(err, errlen, "nat forward add: outside port %u already in use", port);
-	if (map_find(n->map_in_h, f->int_ip, in, f->proto | 0x80) != SL_NAT_NONE)
+	if (map_find(n, f->proto | 0x80, f->int_ip, in) != SL_NAT_NONE)
 		return fail(err, errlen, "nat forward add: inside endpoint already forwarded");
-	port_set(&n->addr[a], pclass(f->proto), port, true);
-	if (map_new(n, f->proto | 0x80, f->int_ip, in, (uint16_t)a, ext) == SL_NAT_NONE) {
-		port_set(&n->addr[a], pclass(f->proto), port, false);
+	if (map_new(n, f->proto | 0x80, f->int_ip, in, (uint16_t)a, ext, 0) == SL_NAT_NONE)
 		return fail(err, errlen, "nat forward add: mapping table full");
-	}
 	n->n_static++;
 	return 0;
 }
@@ -823,10 +1030,9 @@ static int forward_add(
 static int forward_del(struct sl_nat *n, const struct sl_cmd_nat_forward *f, uint64_t now,
 	char *err, size_t errlen)
 {
-	uint32_t m =
-		map_find(n->map_out_h, f->ext_ip, rte_cpu_to_be_16(f->ext_port), f->proto | 0x80);
+	uint32_t m = mapping_at(n, f->proto, f->ext_ip, rte_cpu_to_be_16(f->ext_port));
 
-	if (m == SL_NAT_NONE)
+	if (m == SL_NAT_NONE || !mapping_is_static(&n->map[m]))
 		return fail(err, errlen, "nat forward del: no such forward");
 	while (n->map[m].sessions != SL_NAT_NONE)
 		nat_sess_del(n, n->map[m].sessions, now);

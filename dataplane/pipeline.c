@@ -430,10 +430,9 @@ static inline void nat_stage(struct sl_worker *w, struct rte_mbuf **pkts, uint16
 	uint32_t *ip4, unsigned int *n4p, uint16_t *verdict, struct nat_info *ni, uint64_t now)
 {
 	struct sl_dp *dp = w->dp;
-	const void *keys[SL_BURST];
-	void *data[SL_BURST];
+	const struct sl_nat_tuple *keys[SL_BURST];
+	uint32_t data[SL_BURST];
 	unsigned int pos[SL_BURST], nk = 0, n4 = 0, i;
-	uint64_t hits = 0;
 
 	for (i = 0; i < *n4p; i++) {
 		struct rte_mbuf *m = pkts[idx4[i]];
@@ -474,20 +473,21 @@ static inline void nat_stage(struct sl_worker *w, struct rte_mbuf **pkts, uint16
 		n4++;
 	}
 	/* keys point into ni[], which is final now */
+	/* buckets and sessions prefetched across the burst */
 	if (nk)
-		rte_hash_lookup_bulk_data(dp->nat.sess_h, keys, nk, &hits, data);
-	/* the sessions are the next cache misses: ask for all of them first */
-	for (i = 0; i < nk; i++)
-		if (hits >> i & 1)
-			rte_prefetch0(&dp->nat.sess[(uint32_t)(uintptr_t)data[i] >> 1]);
+		sl_nat_lookup_bulk(&dp->nat, keys, nk, data);
 	for (i = 0; i < nk; i++) {
 		struct nat_info *x = &ni[pos[i]];
 		struct sl_nat_session *ss;
-		uint32_t v;
+		uint32_t v = data[i];
 
-		if (!(hits >> i & 1))
+		if (v == SL_NAT_NONE) {
+			/* a new session soon, likely: its first lookups in flight */
+			const struct sl_meta *meta = sl_meta(pkts[idx4[pos[i]]]);
+			if (dp->ifs.ifaces[meta->iface].role == SL_ROLE_INSIDE)
+				sl_nat_prefetch_outbound(&dp->nat, keys[i]);
 			continue;
-		v = (uint32_t)(uintptr_t)data[i];
+		}
 		ss = &dp->nat.sess[v >> 1];
 		if (now > ss->last_seen && now - ss->last_seen > sl_nat_timeout(&dp->nat, ss))
 			continue; /* expired: handled as a miss, which removes it */

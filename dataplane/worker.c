@@ -134,6 +134,7 @@ void live_slow_tx(void *ctx, uint16_t iface, struct rte_mbuf *m)
 void live_main_loop(struct live *lv)
 {
 	struct rte_mbuf *pkts[SL_BURST];
+	uint64_t last_reap = 0;
 
 	while (!lv->stop) {
 		uint64_t now = boot_now_ns();
@@ -147,6 +148,12 @@ void live_main_loop(struct live *lv)
 			busy += n;
 		}
 		sl_slow_timers(&lv->slow, now);
+		/* NAT expiry: a slice of the session table every millisecond (a
+		 * 16M-session table is swept in about 4 s) */
+		if (now - last_reap >= 1000000) {
+			sl_nat_reap(&lv->dp->nat, now, 4096);
+			last_reap = now;
+		}
 		busy += sl_ctl_server_poll(lv->ctl); /* control requests, non-blocking */
 		if (busy == 0)
 			usleep(100);

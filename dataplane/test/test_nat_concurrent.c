@@ -3,8 +3,8 @@
  * The NAT session table under concurrency, as the workers and the slow path
  * use it: writer threads create (or find) sessions with sl_nat_outbound for
  * tuples some of which they share, refreshing last-seen as the pipeline
- * does; reader threads look tuples up without a lock (rte_hash_lookup_data
- * on sess_h, as the pipeline's bulk lookup) and check that the session a key
+ * does; reader threads look tuples up without a lock (sl_nat_lookup, as
+ * the pipeline's bulk lookup) and check that the session a key
  * leads to carries exactly that key, i.e. never a slot reclaimed and reused
  * while they could still hold it; a reaper thread advances the virtual clock
  * and expires idle sessions with sl_nat_reap. Every thread that touches a
@@ -172,13 +172,12 @@ static void *writer_main(void *arg)
 			uint32_t idx = SL_NAT_NONE;
 			uint8_t in_use = 0;
 			struct sl_nat_session *s;
-			void *d;
+			uint32_t v;
 
 			/* the pipeline's fast path: a lock-free hit on a live session (now
 			 * and then the locked path instead, to race sl_nat_outbound's find) */
 			if (test_below(&r, 64) != 0 &&
-				rte_hash_lookup_data(sh->n->sess_h, t, &d) >= 0) {
-				uint32_t v = (uint32_t)(uintptr_t)d;
+				(v = sl_nat_lookup(sh->n, t)) != SL_NAT_NONE) {
 				if ((v >> 1) >= MAX_SESSIONS) {
 					w->bad++;
 					continue;
@@ -235,7 +234,6 @@ static void *reader_main(void *arg)
 {
 	struct reader *rd = arg;
 	struct shared *sh = rd->sh;
-	struct rte_hash *h = sh->n->sess_h;
 	struct test_rng r;
 
 	test_rng_init(&r, rd->seed);
@@ -245,13 +243,12 @@ static void *reader_main(void *arg)
 		for (int b = 0; b < BATCH; b++) {
 			struct sl_nat_tuple key = sh->tuples[test_below(&r, N_TUPLES)];
 			const struct sl_nat_session *s;
-			void *d;
 
 			for (int hop = 0; hop < 2; hop++) {
 				rd->lookups++;
-				if (rte_hash_lookup_data(h, &key, &d) < 0)
+				uint32_t v = sl_nat_lookup(sh->n, &key);
+				if (v == SL_NAT_NONE)
 					break;
-				uint32_t v = (uint32_t)(uintptr_t)d;
 				if ((v >> 1) >= MAX_SESSIONS) {
 					rd->wrong++;
 					break;
@@ -308,7 +305,7 @@ static void check_table(struct sl_nat *n)
 	for (uint32_t m = 0; m < n->max_sessions; m++) {
 		const struct sl_nat_mapping *mp = &n->map[m];
 		uint32_t c = 0;
-		if (!mp->in_use)
+		if (mp->in_use != 1) /* free, or cooling down */
 			continue;
 		for (uint32_t s = mp->sessions; s != SL_NAT_NONE; s = n->sess[s].next) {
 			assert_true(s < n->n_slots);
