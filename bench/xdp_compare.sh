@@ -48,9 +48,14 @@ command -v ethtool >/dev/null || die "needs ethtool"
 tmp=$(mktemp -d /tmp/sluice-xdp-cmp.XXXXXX)
 pids=()
 cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	# (run_x run in $(...) subshells: their pids are in $tmp/pids)
+	for p in "${pids[@]}" $(cat "$tmp/pids" 2>/dev/null); do
+		# still ours (not a reused pid): one of the two binaries
+		grep -qaF -e "$TOOL" -e "$SXDP" "/proc/$p/cmdline" 2>/dev/null && kill "$p" 2>/dev/null || true
+	done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	for ns in xb-gen xb-rtr xb-sink; do ip netns del $ns 2>/dev/null || true; done
+	rm -rf "/sys/fs/bpf/sluice-bench-$$" 2>/dev/null || true
 	[ "${KEEP:-0}" = 1 ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -113,9 +118,10 @@ run_a() {
 	nsenter --net=/run/netns/xb-rtr "$TOOL" l2fwd --in rlan --out rwan --src-mac "$RWAN_MAC" \
 		--dst-mac "$SINK_MAC" >"$tmp/l2fwd.out" 2>&1 &
 	local p=$!
-	pids+=($p)
-	for _ in $(seq 50); do grep -q attached "$tmp/l2fwd.out" && break; sleep 0.1; done
-	grep -q attached "$tmp/l2fwd.out" || { cat "$tmp/l2fwd.out" >&2; return 1; }
+	echo $p >>"$tmp/pids"
+	for _ in $(seq 150); do grep -q attached "$tmp/l2fwd.out" 2>/dev/null && break; sleep 0.1; done
+	grep -q attached "$tmp/l2fwd.out" ||
+		{ echo "l2fwd did not attach:" >&2; cat "$tmp/l2fwd.out" >&2; kill $p; return 1; }
 	measure
 	kill $p; wait $p || true
 }
@@ -141,15 +147,21 @@ NFT
 }
 
 run_c() {
-	mkdir -p "$tmp/bpffs"
+	# maps pinned in a per-run bpffs directory (--fresh: no state from an
+	# earlier round); nsenter --net keeps /sys/fs/bpf visible
+	local pin=/sys/fs/bpf/sluice-bench-$$
 	nsenter --net=/run/netns/xb-rtr "$SXDP" --config "$tmp/sluice.conf" --ctl "$tmp/ctl.sock" \
-		>"$tmp/sxdp.out" 2>&1 &
+		--pin-dir "$pin" --fresh >"$tmp/sxdp.out" 2>&1 &
 	local p=$!
-	pids+=($p)
-	for _ in $(seq 100); do [ -S "$tmp/ctl.sock" ] && break; sleep 0.1; done
-	[ -S "$tmp/ctl.sock" ] || { echo "sluice-xdp did not start:" >&2; cat "$tmp/sxdp.out" >&2; return 1; }
+	echo $p >>"$tmp/pids"
+	for _ in $(seq 300); do grep -q 'sluice-xdp: running' "$tmp/sxdp.out" 2>/dev/null && break; sleep 0.1; done
+	grep -q 'sluice-xdp: running' "$tmp/sxdp.out" ||
+		{ echo "sluice-xdp did not start:" >&2; cat "$tmp/sxdp.out" >&2; kill $p; return 1; }
 	measure
 	kill $p; wait $p || true
+	# the agent leaves its nftables guard (fail closed): (b) needs forwarding
+	in_ns xb-rtr nft delete table inet sluice 2>/dev/null || true
+	rm -rf "$pin"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

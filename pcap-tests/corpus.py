@@ -185,6 +185,10 @@ def check_file(binary, path, timeout):
             probs.append('rx %d != forwarded %d + local %d + dropped %d' % (rx, fw, lo, dr))
         if rx != count:
             probs.append('rx %d but the file has %d packets' % (rx, count))
+        kern = c.get('kernel')
+        if isinstance(kern, dict) and sum(len(v) for v in kern.values()) != lo:
+            probs.append('XDP: %d packets listed as passed to the kernel, local %d' %
+                         (sum(len(v) for v in kern.values()), lo))
         drops = c.get('drops')
         if isinstance(drops, dict) and sum(v for v in drops.values()
                                            if isinstance(v, int)) != dr:
@@ -192,6 +196,21 @@ def check_file(binary, path, timeout):
                          (sum(v for v in drops.values() if isinstance(v, int)), dr))
         results.append((label, not probs, '; '.join(probs)))
     return results
+
+
+def xdp_unavailable(binary):
+    """Why the XDP program cannot be loaded here (not root, no BPF), or None."""
+    tmp = tempfile.mkdtemp(prefix='sluice-corpus-probe-')
+    try:
+        r = subprocess.run([binary, 'replay', '--config', os.path.join(HERE, 'corpus.config'),
+                            '--out-dir', tmp, '--json'], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=60)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    err = r.stderr.decode('utf-8', 'replace')
+    if r.returncode != 0 and 'cannot load the XDP program' in err:
+        return err.strip()
+    return None
 
 
 def main():
@@ -221,6 +240,11 @@ def main():
     if not files:
         print('SKIP: no captures in %s' % corpus)
         return SKIP
+    if args.backend == 'xdp':
+        why = xdp_unavailable(binary)
+        if why:
+            print('SKIP: %s' % why)
+            return SKIP
     if libpcap() is None:
         print('note: libpcap not loadable, counting packets with the built-in reader')
     passed = failed = 0

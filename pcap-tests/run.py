@@ -23,10 +23,11 @@ Backend hook (XDP): with --backend xdp the same replay command is run with the
 sluice-xdp binary. A case may hold an `xdp.json`:
     {"skip": "why"}                         the XDP backend does not handle this case
     {"expect": {...}}                       counters replacing/overriding expect.json's
-    {"kernel": {"lan0": [0, 3]}}            indices of lan0 input packets the XDP program
-                                            passes to the kernel (XDP_PASS): reserved;
-                                            the runner reports them, comparing them
-                                            needs the replay to write them (TODO)
+    {"kernel": {"lan0": [0, 3]}}            indices (0-based, within that interface's
+                                            input pcap) of the packets the XDP program
+                                            passes to the kernel (XDP_PASS); compared
+                                            exactly with the replay's JSON "kernel"
+                                            (no xdp.json, or no key: none may be passed)
     {"outputs": {"lan0": "lan0.xdp.out.pcap"}}  expected file replacing IF.out.pcap
 """
 
@@ -213,7 +214,20 @@ def compare_counters(expected, got, path=''):
     return out
 
 
-COUNTER_KEYS_IGNORED = ('description', 'inputs', 'notes')
+COUNTER_KEYS_IGNORED = ('description', 'inputs', 'notes', 'kernel')
+
+
+def compare_kernel(expected, got):
+    """XDP: the input packets passed to the kernel, per interface, exactly."""
+    if not isinstance(got, dict):
+        return ['  kernel: the replay printed no "kernel" object']
+    out = []
+    for iface in sorted(set(expected) | set(got)):
+        e, g = list(expected.get(iface, [])), list(got.get(iface, []))
+        if e != g:
+            out.append('  kernel %s: expected XDP_PASS for input packets %s, got %s' %
+                       (iface, e, g))
+    return out
 
 
 def parse_json_stdout(text):
@@ -314,6 +328,10 @@ def run_case(backend, case_dir, verbose=False):
         detail = []
         if verbose:
             detail += ['  command: ' + ' '.join(cmd)]
+        if r.returncode != 0 and backend.name == 'xdp' and \
+                'cannot load the XDP program' in stderr:
+            return 'SKIP', 'the XDP program cannot be loaded here (root/CAP_BPF): ' + \
+                stderr.strip()[-200:], []
         if r.returncode != 0:
             return 'FAIL', 'replay exited with status %d' % r.returncode, \
                 ['  command: ' + ' '.join(cmd)] + ['  stderr: ' + x
@@ -361,14 +379,16 @@ def run_case(backend, case_dir, verbose=False):
             if cp:
                 problems += cp
                 problems.append('  counters printed: ' + json.dumps(counters, sort_keys=True))
-        if 'kernel' in over:
-            detail.append('  note: xdp.json "kernel" list not checked yet')
+        if backend.name == 'xdp' and counters is not None:
+            problems += compare_kernel(over.get('kernel', {}), counters.get('kernel'))
         if problems:
             reasons = []
             if bad_ifaces:
                 reasons.append('output differs on ' + ', '.join(bad_ifaces))
             if any(p.startswith('  counter') for p in problems):
                 reasons.append('counters differ')
+            if any(p.startswith('  kernel') for p in problems):
+                reasons.append('kernel (XDP_PASS) packets differ')
             if not reasons:
                 reasons.append('see details')
             if not verbose:
@@ -415,7 +435,7 @@ def check_generated(cases_dir, names, python):
                 continue
             generated = set(os.listdir(tmp))
             committed = {f for f in os.listdir(cdir)
-                         if f == 'config' or f == 'expect.json' or f.endswith('.pcap')}
+                         if f in ('config', 'expect.json', 'xdp.json') or f.endswith('.pcap')}
             probs = []
             for f in sorted(generated | committed):
                 a, b = os.path.join(tmp, f), os.path.join(cdir, f)

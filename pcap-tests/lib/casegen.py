@@ -429,6 +429,7 @@ class Case:
         with open(os.path.join(self.out_dir, 'expect.json'), 'w') as f:
             json.dump(exp, f, indent=2, sort_keys=True)
             f.write('\n')
+        self.write_xdp(packets, drops)
 
 
 _BROKEN = set()
@@ -727,3 +728,187 @@ def ip_frame(src_mac_, dst_mac, ip, t):
     out = Ether(bytes(l2(src_mac_, dst_mac, None, 0x0800)) + bytes(ip))
     out.time = t
     return out
+
+
+# ---------------------------------------------------------------------------
+# The XDP backend: what it leaves to the kernel
+#
+# The XDP program does the fast path only; what the DPDK backend does in its
+# slow path goes XDP_PASS to the kernel: ARP, ND, packets for the gateway's
+# own addresses (echo, local-unhandled), and the packets that draw an ICMP
+# error (TTL expiry, no route, too big) or wait for a neighbour. For such a
+# case Case.write() also writes xdp.json: the input packets the kernel gets
+# ("kernel"), the counters as XDP counts them ("expect": the kernel's packets
+# are "local") and, when the gateway's own frames (ICMP errors, ARP/ND,
+# echo replies, packets sent after resolution) were expected, the output
+# without them (IF.xdp.out.pcap). The rules below find most of them; a
+# generator names the others with Case.kernel() / Case.kernel_out().
+
+_SLOW_OUT = {}    # id -> frame: built by the gateway's slow path (the kernel, on XDP)
+_KERNEL_IN = {}   # id -> frame: input packets the XDP program passes to the kernel
+
+# drop reasons of packets that XDP hands to the kernel instead
+XDP_KERNEL_REASONS = ('ttl-exceeded', 'no-route', 'mtu-exceeded', 'no-neighbour',
+                      'neigh-queue-full', 'arp-ignored', 'bad-arp', 'bad-icmp', 'nd-ignored',
+                      'local-unhandled')
+
+
+def _slow(out, cause=None):
+    _SLOW_OUT[id(out)] = out
+    if cause is not None:
+        _KERNEL_IN[id(cause)] = cause
+    return out
+
+
+def _wrap_slow(fn, cause_arg=True):
+    def w(*a, **kw):
+        return _slow(fn(*a, **kw), a[0] if cause_arg and a else None)
+    w.__doc__ = fn.__doc__
+    w.__name__ = fn.__name__
+    return w
+
+
+icmp4_error = _wrap_slow(icmp4_error)
+icmp6_error = _wrap_slow(icmp6_error)
+arp_reply_out = _wrap_slow(arp_reply_out)
+echo_reply4 = _wrap_slow(echo_reply4)
+echo_reply6 = _wrap_slow(echo_reply6)
+arp_request_out = _wrap_slow(arp_request_out, cause_arg=False)
+nd_ns_out = _wrap_slow(nd_ns_out, cause_arg=False)
+
+
+def _config_addrs(config):
+    """(interface addresses, IPv6 link-locals, NAT pool networks) of a config."""
+    import ipaddress
+    addrs, pools = set(), []
+    _LINK_LOCAL.clear()
+    for line in config.splitlines():
+        w = line.split('#')[0].split()
+        if w[:1] == ['interface']:
+            for i, x in enumerate(w):
+                if x == 'address' and i + 1 < len(w):
+                    addrs.add(ipaddress.ip_interface(w[i + 1]).ip)
+                if x == 'mac' and i + 1 < len(w):
+                    _LINK_LOCAL[w[1]] = ipaddress.ip_address(eui64_link_local(w[i + 1]))
+        if w[:3] == ['nat', 'pool', 'add']:
+            pools.append(ipaddress.ip_network(w[3], strict=False))
+    return addrs, pools
+
+
+_LINK_LOCAL = {}  # interface name -> its EUI-64 link-local address
+
+
+def _ipv4_source_routed(opts):
+    i = 0
+    while i < len(opts):
+        if opts[i] == 0:
+            return False
+        if opts[i] == 1:
+            i += 1
+            continue
+        if opts[i] in (131, 137):
+            return True
+        if i + 1 >= len(opts) or opts[i + 1] < 2:
+            return True  # malformed: dropped too
+        i += opts[i + 1]
+    return False
+
+
+def _xdp_kernel_rule(p, addrs, pools, iface=None):
+    """True when the XDP program passes input frame p to the kernel by rule:
+    ARP, ND to multicast, IP to one of the gateway's addresses."""
+    import ipaddress
+    b = bytes(p)
+    if len(b) < 14:
+        return False
+    off, et = 14, struct.unpack('!H', b[12:14])[0]
+    if et == 0x8100 and len(b) >= 18:
+        off, et = 18, struct.unpack('!H', b[16:18])[0]
+    if et == 0x0806:
+        return True
+    if et == 0x0800 and len(b) >= off + 20 and b[off] >> 4 == 4:
+        ihl = (b[off] & 0xf) * 4
+        if ihl < 20 or csum(b[off:off + ihl]) != 0:
+            return False
+        if ihl > 20 and _ipv4_source_routed(b[off + 20:off + ihl]):
+            return False
+        dst = ipaddress.ip_address(b[off + 16:off + 20])
+        if dst not in addrs:
+            return False
+        proto = b[off + 9]
+        if any(dst in n for n in pools):
+            # NAT: only an echo request to an interface address is ours
+            return proto == 1 and len(b) > off + ihl and b[off + ihl] == 8
+        return True
+    if et == 0x86dd and len(b) >= off + 40 and b[off] >> 4 == 6:
+        dst = b[off + 24:off + 40]
+        if dst[:2] == b'\xff\x02' and (dst[2:11] == b'\0' * 9 or dst[11:13] == b'\x01\xff'):
+            return dst[11:13] == b'\x01\xff' or dst[15] in (1, 2)
+        a = ipaddress.ip_address(dst)
+        return a in addrs or (iface is not None and _LINK_LOCAL.get(iface) == a)
+    return False
+
+
+def _case_kernel(self, *pkts):
+    """Input packets the XDP program passes to the kernel beyond the rules
+    (e.g. a packet held for neighbour resolution)."""
+    for p in pkts:
+        _KERNEL_IN[id(p)] = p
+
+
+def _case_kernel_out(self, *pkts):
+    """Expected frames that, on XDP, the kernel sends (not the program)."""
+    for p in pkts:
+        _SLOW_OUT[id(p)] = p
+
+
+def _case_not_kernel(self, *pkts):
+    """Input packets the rules would give the kernel but the program handles."""
+    self._not_kernel = getattr(self, '_not_kernel', set()) | {id(p) for p in pkts}
+
+
+def _write_xdp(self, packets, drops):
+    addrs, pools = _config_addrs(self.config)
+    not_k = getattr(self, '_not_kernel', set())
+    kernel = {}
+    for name in self.order:
+        idx = [i for i, p in enumerate(self.inputs[name])
+               if id(p) not in not_k and (id(p) in _KERNEL_IN or
+                                          _xdp_kernel_rule(p, addrs, pools, name))]
+        if idx:
+            kernel[name] = idx
+    outputs, out_files = {}, {}
+    for name, pkts in self.outputs.items():
+        kept = [p for p in pkts if id(p) not in _SLOW_OUT]
+        if len(kept) != len(pkts):
+            outputs[name] = kept
+            out_files[name] = name + '.xdp.out.pcap'
+    path = os.path.join(self.out_dir, 'xdp.json')
+    if not kernel and not outputs:
+        return
+    n_local = sum(len(v) for v in kernel.values())
+    n_fwd = sum(len([p for p in pkts if id(p) not in _SLOW_OUT])
+                for pkts in self.outputs.values())
+    xp = {'rx': packets['rx'], 'forwarded': n_fwd, 'local': n_local,
+          'dropped': packets['rx'] - n_fwd - n_local}
+    expect = {'packets': xp}
+    xd = {k: v for k, v in drops.items() if k not in XDP_KERNEL_REASONS}
+    if sum(xd.values()) == xp['dropped']:
+        expect['drops'] = dict(xd, **{k: 0 for k in XDP_KERNEL_REASONS})
+    for name, pkts in outputs.items():
+        with open(os.path.join(self.out_dir, out_files[name]), 'wb') as f:
+            f.write(pcap_bytes(pkts))
+    x = {'notes': 'XDP: the kernel handles ARP/ND, the gateway\'s own addresses, ICMP '
+                  'errors and unresolved neighbours (generated by pcap-tests/lib/casegen.py)',
+         'kernel': kernel, 'expect': expect}
+    if out_files:
+        x['outputs'] = out_files
+    with open(path, 'w') as f:
+        json.dump(x, f, indent=2, sort_keys=True)
+        f.write('\n')
+
+
+Case.kernel = _case_kernel
+Case.kernel_out = _case_kernel_out
+Case.not_kernel = _case_not_kernel
+Case.write_xdp = _write_xdp

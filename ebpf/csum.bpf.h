@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Internet checksum arithmetic for the XDP program (RFC 1071, RFC 1624).
+ * Values are 16-bit words as loaded from the packet (network order in
+ * memory): one's-complement sums do not depend on byte order as long as
+ * every word is loaded the same way. */
+#ifndef SL_CSUM_BPF_H
+#define SL_CSUM_BPF_H
+
+#include <linux/types.h>
+#include <bpf/bpf_helpers.h>
+
+static __always_inline __u16 csum_fold(__u32 s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (__u16)s;
+}
+
+/* RFC 1624 eqn. 3 in parts: the sum of ~old + new of a change ... */
+static __always_inline __u32 delta16(__u16 o, __u16 n)
+{
+	return (__u32)(__u16)~o + n;
+}
+
+static __always_inline __u32 delta32(__u32 o, __u32 n)
+{
+	return (__u32)(__u16) ~(o >> 16) + (__u16) ~(o & 0xffff) + (n >> 16) + (n & 0xffff);
+}
+
+/* ... and its application to a checksum. */
+static __always_inline __u16 csum_apply(__u16 c, __u32 delta)
+{
+	return (__u16)~csum_fold((__u32)(__u16)~c + delta);
+}
+
+/* Sum of the IPv4 header at ip (ihl bytes, checked against end): 0 when valid. */
+static __always_inline __u16 ip4_hdr_csum(const __u8 *ip, const void *end, __u32 ihl)
+{
+	__u32 s = 0;
+
+	for (__u32 i = 0; i < 30; i++) {
+		const __u16 *w = (const __u16 *)(ip + i * 2);
+		if (i * 2 >= ihl)
+			break;
+		if ((const void *)(w + 1) > end)
+			return 1;
+		s += *w;
+	}
+	return (__u16)~csum_fold(s);
+}
+
+#endif

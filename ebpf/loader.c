@@ -1,0 +1,662 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+#include "sluice_xdp.skel.h"
+
+struct sl_xdp {
+	struct sluice_xdp *skel;
+	bool replay;
+	unsigned int n_ifaces;
+	char names[SL_XDP_IFACES_MAX][SL_NAME_MAX];
+	uint32_t ifindex[SL_XDP_IFACES_MAX];
+	unsigned int n_pool;
+	int ncpu;
+};
+
+__attribute__((format(printf, 3, 4))) static int fail(
+	char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static int failrc(char *err, size_t errlen, int rc, const char *what)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s: %s", what, strerror(-rc));
+	return rc;
+}
+
+void sl_xdp_opts_default(struct sl_xdp_opts *o, const struct sl_cmd_list *cmds, bool replay)
+{
+	memset(o, 0, sizeof(*o));
+	o->replay = replay;
+	o->sessions_max = replay ? 65536 : 262144;
+	for (unsigned int i = 0; cmds && i < cmds->n; i++)
+		if (cmds->cmds[i].type == SL_CMD_NAT_SESSIONS_MAX)
+			o->sessions_max = cmds->cmds[i].nat.value;
+}
+
+static int map_fd(const struct sl_xdp *x, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(x->skel->obj, name);
+
+	return m ? bpf_map__fd(m) : -ENOENT;
+}
+
+int sl_xdp_map_fd(const struct sl_xdp *x, const char *name)
+{
+	return map_fd(x, name);
+}
+
+int sl_xdp_prog_fd(const struct sl_xdp *x)
+{
+	return bpf_program__fd(x->skel->progs.sluice_xdp);
+}
+
+static int config_get(const struct sl_xdp *x, struct sl_xdp_config *c)
+{
+	uint32_t zero = 0;
+
+	return bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.sl_config), &zero, c) ? -errno : 0;
+}
+
+static int config_put(struct sl_xdp *x, const struct sl_xdp_config *c)
+{
+	uint32_t zero = 0;
+
+	return bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_config), &zero, c, BPF_ANY) ? -errno
+											    : 0;
+}
+
+static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_WARN && getenv("SLUICE_XDP_DEBUG"))
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+int sl_xdp_open(struct sl_xdp **out, const struct sl_xdp_opts *o, char *err, size_t errlen)
+{
+	struct sl_xdp_config cfg = {0};
+	uint32_t smax = o->sessions_max ? o->sessions_max : (o->replay ? 65536 : 262144);
+	struct bpf_map *m;
+	struct sl_xdp *x;
+	int rc;
+
+	libbpf_set_print(silent);
+	x = calloc(1, sizeof(*x));
+	if (x == NULL)
+		return failrc(err, errlen, -ENOMEM, "sluice-xdp");
+	x->replay = o->replay;
+	x->ncpu = libbpf_num_possible_cpus();
+	x->skel = sluice_xdp__open();
+	if (x->skel == NULL) {
+		rc = -errno;
+		free(x);
+		return failrc(err, errlen, rc, "cannot open the XDP program");
+	}
+	x->skel->rodata->sl_replay = o->replay;
+	bpf_map__set_max_entries(x->skel->maps.sl_nat_sess, 2 * smax);
+	/* mappings never outnumber sessions, plus static forwards: the session
+	 * table is what limits (nat-session-limit) */
+	bpf_map__set_max_entries(x->skel->maps.sl_nat_map_in, smax + 4096);
+	bpf_map__set_max_entries(x->skel->maps.sl_nat_map_out, smax + 4096);
+	bpf_map__set_max_entries(x->skel->maps.sl_nat_cool, smax);
+	bpf_map__set_max_entries(x->skel->maps.sl_nat_adf, smax);
+	bpf_map__set_max_entries(x->skel->maps.sl_nat_host, smax);
+	if (o->replay) /* no devices: a DEVMAP is not needed, keep it minimal */
+		bpf_map__set_max_entries(x->skel->maps.sl_tx_ports, SL_XDP_IFACES_MAX);
+	if (o->pin_dir) {
+		bpf_object__for_each_map(m, x->skel->obj)
+		{
+			char path[512];
+			const char *name = bpf_map__name(m);
+			if (strchr(name, '.'))
+				continue; /* .bss/.rodata: per program instance */
+			snprintf(path, sizeof(path), "%s/%s", o->pin_dir, name);
+			bpf_map__set_pin_path(m, path);
+		}
+	}
+	rc = sluice_xdp__load(x->skel);
+	if (rc) {
+		rc = rc < 0 ? rc : -errno;
+		sluice_xdp__destroy(x->skel);
+		free(x);
+		return failrc(err, errlen, rc,
+			"cannot load the XDP program (root or CAP_BPF+CAP_NET_ADMIN needed; "
+			"SLUICE_XDP_DEBUG=1 shows the verifier log)");
+	}
+	x->skel->bss->sl_rng = o->seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
+	if (x->skel->bss->sl_rng == 0)
+		x->skel->bss->sl_rng = 1;
+	if (config_get(x, &cfg) == 0 && cfg.timeout_ns[0] == 0) {
+		/* a fresh (not reused) config: the defaults */
+		cfg.sessions_max = smax;
+		cfg.timeout_ns[SL_NAT_TO_UDP] = 300ull * 1000000000ull;
+		cfg.timeout_ns[SL_NAT_TO_TCP_EST] = 7440ull * 1000000000ull;
+		cfg.timeout_ns[SL_NAT_TO_TCP_TRANS] = 240ull * 1000000000ull;
+		cfg.timeout_ns[SL_NAT_TO_ICMP] = 60ull * 1000000000ull;
+		cfg.filtering = SL_NAT_FILTER_APDF;
+		rc = config_put(x, &cfg);
+		if (rc) {
+			sl_xdp_close(x);
+			return failrc(err, errlen, rc, "sl_config");
+		}
+	}
+	*out = x;
+	return 0;
+}
+
+void sl_xdp_close(struct sl_xdp *x)
+{
+	if (x == NULL)
+		return;
+	sluice_xdp__destroy(x->skel);
+	free(x);
+}
+
+int sl_xdp_iface_slot(const struct sl_xdp *x, const char *name)
+{
+	for (unsigned int i = 0; i < x->n_ifaces; i++)
+		if (strcmp(x->names[i], name) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
+unsigned int sl_xdp_iface_count(const struct sl_xdp *x)
+{
+	return x->n_ifaces;
+}
+
+const char *sl_xdp_iface_name(const struct sl_xdp *x, unsigned int slot)
+{
+	return slot < x->n_ifaces ? x->names[slot] : NULL;
+}
+
+uint32_t sl_xdp_iface_ifindex(const struct sl_xdp *x, unsigned int slot)
+{
+	return slot < x->n_ifaces ? x->ifindex[slot] : 0;
+}
+
+/* ---------- routes ---------- */
+
+static int fib_put(struct sl_xdp *x, const struct sl_prefix *p, const struct sl_xdp_nexthop *nh)
+{
+	int rc;
+
+	if (p->addr.family == SL_AF_INET) {
+		struct sl_xdp_fib4_key k = {.prefixlen = p->len, .addr = p->addr.v4};
+		rc = bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_fib4), &k, nh, BPF_ANY);
+	} else {
+		struct sl_xdp_fib6_key k = {.prefixlen = p->len};
+		memcpy(k.addr, p->addr.v6, 16);
+		rc = bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_fib6), &k, nh, BPF_ANY);
+	}
+	return rc ? -errno : 0;
+}
+
+static int fib_del(struct sl_xdp *x, const struct sl_prefix *p)
+{
+	int rc;
+
+	if (p->addr.family == SL_AF_INET) {
+		struct sl_xdp_fib4_key k = {.prefixlen = p->len, .addr = p->addr.v4};
+		rc = bpf_map_delete_elem(bpf_map__fd(x->skel->maps.sl_fib4), &k);
+	} else {
+		struct sl_xdp_fib6_key k = {.prefixlen = p->len};
+		memcpy(k.addr, p->addr.v6, 16);
+		rc = bpf_map_delete_elem(bpf_map__fd(x->skel->maps.sl_fib6), &k);
+	}
+	return rc ? -errno : 0;
+}
+
+static struct sl_prefix host_prefix(const struct sl_ip *a)
+{
+	struct sl_prefix p = {.addr = *a, .len = a->family == SL_AF_INET ? 32 : 128};
+
+	return p;
+}
+
+static int iface_routes(struct sl_xdp *x, unsigned int slot, const struct sl_cmd_interface *ifc)
+{
+	for (unsigned int i = 0; i < ifc->n_addrs; i++) {
+		const struct sl_prefix *a = &ifc->addrs[i];
+		struct sl_xdp_nexthop nh = {.type = SL_XDP_NH_CONNECTED, .slot = slot};
+		struct sl_prefix net = *a, host = host_prefix(&a->addr);
+		bool ll = a->addr.family == SL_AF_INET6 && a->addr.v6[0] == 0xfe &&
+			  (a->addr.v6[1] & 0xc0) == 0x80;
+		int rc;
+
+		if (!ll) {
+			sl_prefix_mask(&net);
+			rc = fib_put(x, &net, &nh);
+			if (rc)
+				return rc;
+		}
+		nh.type = SL_XDP_NH_LOCAL;
+		rc = fib_put(x, &host, &nh);
+		if (rc)
+			return rc;
+		if (a->addr.family == SL_AF_INET && a->len <= 30) {
+			struct sl_prefix b = host;
+			b.addr.v4 = net.addr.v4 | htonl(~0u >> a->len);
+			nh.type = SL_XDP_NH_BROADCAST;
+			rc = fib_put(x, &b, &nh);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int route_add(struct sl_xdp *x, const struct sl_cmd_route *r, char *err, size_t errlen)
+{
+	struct sl_xdp_nexthop nh = {0};
+	int slot = sl_xdp_iface_slot(x, r->dev), rc;
+
+	if (slot < 0)
+		return fail(err, errlen, "route add: no interface '%s'", r->dev);
+	nh.slot = (uint32_t)slot;
+	nh.type = r->has_via ? SL_XDP_NH_GATEWAY : SL_XDP_NH_CONNECTED;
+	if (r->has_via) {
+		if (r->via.family == SL_AF_INET)
+			memcpy(nh.gw, &r->via.v4, 4);
+		else
+			memcpy(nh.gw, r->via.v6, 16);
+	}
+	rc = fib_put(x, &r->prefix, &nh);
+	return rc ? failrc(err, errlen, rc, "route add") : 0;
+}
+
+/* ---------- interfaces ---------- */
+
+static void eui64_ll(const uint8_t mac[6], uint8_t out[16])
+{
+	memset(out, 0, 16);
+	out[0] = 0xfe;
+	out[1] = 0x80;
+	out[8] = mac[0] ^ 0x02;
+	out[9] = mac[1];
+	out[10] = mac[2];
+	out[11] = 0xff;
+	out[12] = 0xfe;
+	out[13] = mac[3];
+	out[14] = mac[4];
+	out[15] = mac[5];
+}
+
+static int iface_add(struct sl_xdp *x, const struct sl_cmd_interface *ifc,
+	sl_xdp_resolve_fn resolve, void *arg, char *err, size_t errlen)
+{
+	struct sl_xdp_iface v = {0};
+	struct sl_xdp_iface_key k = {0};
+	uint32_t slot = x->n_ifaces, ifindex = 0;
+	int rc;
+
+	if (sl_xdp_iface_slot(x, ifc->name) >= 0)
+		return fail(err, errlen, "interface %s: already configured", ifc->name);
+	if (slot >= SL_XDP_IFACES_MAX)
+		return fail(err, errlen, "interface %s: at most %d interfaces", ifc->name,
+			SL_XDP_IFACES_MAX);
+	if (ifc->has_mac)
+		memcpy(v.mac, ifc->mac.b, 6);
+	if (resolve == NULL)
+		return fail(err, errlen, "interface %s: no device resolver", ifc->name);
+	rc = resolve(arg, ifc, &ifindex, v.mac);
+	if (rc)
+		return failrc(err, errlen, rc, ifc->name);
+	if (ifc->has_mac)
+		memcpy(v.mac, ifc->mac.b, 6);
+	v.vlan = ifc->vlan;
+	v.mtu = ifc->mtu ? ifc->mtu : 1500;
+	v.role = (uint8_t)ifc->role;
+	v.in_use = 1;
+	v.ifindex = ifindex;
+	for (unsigned int i = 0; i < ifc->n_addrs; i++)
+		if (ifc->addrs[i].addr.family == SL_AF_INET && v.v4 == 0)
+			v.v4 = ifc->addrs[i].addr.v4;
+	eui64_ll(v.mac, v.ll6);
+	if (bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_iface_info), &slot, &v, BPF_ANY))
+		return failrc(err, errlen, -errno, "sl_iface_info");
+	k.ifindex = ifindex;
+	k.vlan = ifc->vlan;
+	if (bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_ifaces), &k, &slot, BPF_ANY))
+		return failrc(err, errlen, -errno, "sl_ifaces");
+	if (!x->replay && bpf_map_update_elem(
+				  bpf_map__fd(x->skel->maps.sl_tx_ports), &slot, &ifindex, BPF_ANY))
+		return failrc(err, errlen, -errno, "sl_tx_ports (DEVMAP)");
+	snprintf(x->names[slot], SL_NAME_MAX, "%s", ifc->name);
+	x->ifindex[slot] = ifindex;
+	x->n_ifaces++;
+	rc = iface_routes(x, slot, ifc);
+	return rc ? failrc(err, errlen, rc, "connected routes") : 0;
+}
+
+/* ---------- neighbours ---------- */
+
+static void neigh_key(struct sl_xdp_neigh_key *k, unsigned int slot, const struct sl_ip *ip)
+{
+	memset(k, 0, sizeof(*k));
+	k->slot = slot;
+	k->family = ip->family;
+	if (ip->family == SL_AF_INET)
+		memcpy(k->addr, &ip->v4, 4);
+	else
+		memcpy(k->addr, ip->v6, 16);
+}
+
+int sl_xdp_neigh_set(struct sl_xdp *x, unsigned int slot, const struct sl_ip *ip,
+	const uint8_t mac[6], bool is_static)
+{
+	struct sl_xdp_neigh_key k;
+	struct sl_xdp_neigh v = {.is_static = is_static};
+
+	neigh_key(&k, slot, ip);
+	memcpy(v.mac, mac, 6);
+	return bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_neigh), &k, &v, BPF_ANY) ? -errno
+											 : 0;
+}
+
+int sl_xdp_neigh_del(struct sl_xdp *x, unsigned int slot, const struct sl_ip *ip)
+{
+	struct sl_xdp_neigh_key k;
+
+	neigh_key(&k, slot, ip);
+	return bpf_map_delete_elem(bpf_map__fd(x->skel->maps.sl_neigh), &k) ? -errno : 0;
+}
+
+/* ---------- NAT ---------- */
+
+static int pool_add(struct sl_xdp *x, const struct sl_cmd_nat_pool *p, char *err, size_t errlen)
+{
+	uint32_t base = ntohl(p->prefix.addr.v4), count = 1u << (32 - p->prefix.len);
+	struct sl_xdp_config cfg;
+	int rc = config_get(x, &cfg);
+
+	if (rc)
+		return failrc(err, errlen, rc, "sl_config");
+	if (x->n_pool + count > SL_XDP_POOL_ADDRS_MAX)
+		return fail(err, errlen, "nat pool add: at most %d pool addresses in all",
+			SL_XDP_POOL_ADDRS_MAX);
+	for (uint32_t i = 0; i < count; i++) {
+		struct sl_xdp_pool_addr a = {
+			.ip = htonl(base + i), .lo = p->port_lo, .hi = p->port_hi};
+		uint32_t idx = x->n_pool;
+		if (bpf_map_update_elem(
+			    bpf_map__fd(x->skel->maps.sl_nat_pool), &idx, &a, BPF_ANY) ||
+			bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_nat_pool_idx), &a.ip, &idx,
+				BPF_NOEXIST))
+			return fail(err, errlen, "nat pool add: %s", strerror(errno));
+		x->n_pool++;
+	}
+	cfg.n_pool_addrs = (uint16_t)x->n_pool;
+	cfg.nat_enabled = 1;
+	return config_put(x, &cfg);
+}
+
+static int forward_cmd(struct sl_xdp *x, const struct sl_cmd *c, char *err, size_t errlen)
+{
+	const struct sl_cmd_nat_forward *f = &c->nat_fwd;
+	struct sl_xdp_nat_ep ko = {.ip = f->ext_ip,
+		.port = htons(f->ext_port),
+		.proto = f->proto | SL_XDP_PROTO_STATIC};
+	struct sl_xdp_nat_ep ki = {.ip = f->int_ip,
+		.port = htons(f->int_port),
+		.proto = f->proto | SL_XDP_PROTO_STATIC};
+	struct sl_xdp_nat_map m = {.int_ip = f->int_ip,
+		.ext_ip = f->ext_ip,
+		.int_port = htons(f->int_port),
+		.ext_port = htons(f->ext_port)};
+	int in = bpf_map__fd(x->skel->maps.sl_nat_map_in);
+	int out = bpf_map__fd(x->skel->maps.sl_nat_map_out);
+	struct sl_xdp_nat_map old;
+	uint32_t idx;
+
+	if (c->type == SL_CMD_NAT_FORWARD_DEL) {
+		if (bpf_map_lookup_elem(out, &ko, &old))
+			return fail(err, errlen, "nat forward del: no such forward");
+		ki.ip = old.int_ip;
+		ki.port = old.int_port;
+		bpf_map_delete_elem(out, &ko);
+		bpf_map_delete_elem(in, &ki);
+		return 0;
+	}
+	if (bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.sl_nat_pool_idx), &f->ext_ip, &idx))
+		return fail(err, errlen, "nat forward add: outside address is not a pool address");
+	if (bpf_map_update_elem(out, &ko, &m, BPF_NOEXIST))
+		return fail(err, errlen, "nat forward add: outside port %u already in use",
+			f->ext_port);
+	if (bpf_map_update_elem(in, &ki, &m, BPF_NOEXIST)) {
+		bpf_map_delete_elem(out, &ko);
+		return fail(err, errlen, "nat forward add: inside endpoint already forwarded");
+	}
+	return 0;
+}
+
+static int nat_param(struct sl_xdp *x, const struct sl_cmd *c, char *err, size_t errlen)
+{
+	struct sl_xdp_config cfg;
+	int rc = config_get(x, &cfg);
+
+	if (rc)
+		return failrc(err, errlen, rc, "sl_config");
+	switch (c->type) {
+	case SL_CMD_NAT_FILTERING:
+		cfg.filtering = (uint8_t)c->nat.kind;
+		break;
+	case SL_CMD_NAT_TIMEOUT:
+		if (c->nat.kind >= SL_NAT_TO_MAX)
+			return fail(err, errlen, "nat timeout: unknown kind");
+		cfg.timeout_ns[c->nat.kind] = (uint64_t)c->nat.value * 1000000000ull;
+		break;
+	case SL_CMD_NAT_LIMIT:
+		cfg.limit_per_host = c->nat.value;
+		break;
+	default:
+		return 0;
+	}
+	return config_put(x, &cfg);
+}
+
+static int mss_clamp(struct sl_xdp *x, const struct sl_cmd_nat_param *p, char *err, size_t errlen)
+{
+	int slot = sl_xdp_iface_slot(x, p->dev);
+	int fd = bpf_map__fd(x->skel->maps.sl_iface_info);
+	struct sl_xdp_iface v;
+	uint32_t s;
+
+	if (slot < 0)
+		return fail(err, errlen, "tcp mss-clamp: no interface '%s'", p->dev);
+	s = (uint32_t)slot;
+	if (bpf_map_lookup_elem(fd, &s, &v))
+		return failrc(err, errlen, -errno, "sl_iface_info");
+	v.mss_clamp = (uint16_t)p->value;
+	return bpf_map_update_elem(fd, &s, &v, BPF_ANY) ? failrc(err, errlen, -errno, "mss") : 0;
+}
+
+int sl_xdp_apply(struct sl_xdp *x, const struct sl_cmd *c, sl_xdp_resolve_fn resolve, void *arg,
+	char *err, size_t errlen)
+{
+	int slot, rc;
+
+	switch (c->type) {
+	case SL_CMD_NONE:
+	case SL_CMD_SHOW:
+	case SL_CMD_NAT_SESSIONS_MAX:
+		return 0;
+	case SL_CMD_INTERFACE:
+		return iface_add(x, &c->iface, resolve, arg, err, errlen);
+	case SL_CMD_ROUTE_ADD:
+		return route_add(x, &c->route, err, errlen);
+	case SL_CMD_ROUTE_DEL:
+		rc = fib_del(x, &c->route.prefix);
+		return rc ? failrc(err, errlen, rc, "route del") : 0;
+	case SL_CMD_NEIGH_ADD:
+	case SL_CMD_NEIGH_DEL:
+		slot = sl_xdp_iface_slot(x, c->neigh.dev);
+		if (slot < 0)
+			return fail(err, errlen, "neighbor: no interface '%s'", c->neigh.dev);
+		rc = c->type == SL_CMD_NEIGH_ADD
+			     ? sl_xdp_neigh_set(
+				       x, (unsigned int)slot, &c->neigh.ip, c->neigh.mac.b, true)
+			     : sl_xdp_neigh_del(x, (unsigned int)slot, &c->neigh.ip);
+		return rc ? failrc(err, errlen, rc, "neighbor") : 0;
+	case SL_CMD_NAT_POOL_ADD:
+		return pool_add(x, &c->nat_pool, err, errlen);
+	case SL_CMD_NAT_POOL_DEL:
+		return fail(err, errlen, "nat pool del: removing a pool needs a restart");
+	case SL_CMD_NAT_FORWARD_ADD:
+	case SL_CMD_NAT_FORWARD_DEL:
+		return forward_cmd(x, c, err, errlen);
+	case SL_CMD_NAT_FILTERING:
+	case SL_CMD_NAT_TIMEOUT:
+	case SL_CMD_NAT_LIMIT:
+		return nat_param(x, c, err, errlen);
+	case SL_CMD_MSS_CLAMP:
+		return mss_clamp(x, &c->nat, err, errlen);
+	default:
+		return fail(err, errlen, "command type %d not supported", (int)c->type);
+	}
+}
+
+int sl_xdp_apply_config(struct sl_xdp *x, const struct sl_cmd_list *cmds, sl_xdp_resolve_fn resolve,
+	void *arg, char *err, size_t errlen)
+{
+	for (unsigned int i = 0; i < cmds->n; i++) {
+		char e[SL_ERR_MAX];
+		int rc = sl_xdp_apply(x, &cmds->cmds[i], resolve, arg, e, sizeof(e));
+		if (rc) {
+			if (err && errlen)
+				snprintf(err, errlen, "line %u: %s",
+					cmds->lines ? cmds->lines[i] : i + 1, e);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* ---------- counters ---------- */
+
+int sl_xdp_read_stats(const struct sl_xdp *x, struct sl_xdp_stats *out)
+{
+	struct sl_xdp_counters *pc = calloc((size_t)x->ncpu, sizeof(*pc));
+	uint64_t *pd = calloc((size_t)x->ncpu, sizeof(uint64_t));
+	uint32_t zero = 0;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (pc == NULL || pd == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.sl_counters), &zero, pc)) {
+		rc = -errno;
+		goto out;
+	}
+	for (int c = 0; c < x->ncpu; c++) {
+		out->c.rx += pc[c].rx;
+		out->c.forwarded += pc[c].forwarded;
+		out->c.local += pc[c].local;
+		out->c.nat_created += pc[c].nat_created;
+		for (int i = 0; i < SL_XDP_IFACES_MAX; i++) {
+			out->c.if_rx[i] += pc[c].if_rx[i];
+			out->c.if_tx[i] += pc[c].if_tx[i];
+			out->c.if_rx_bytes[i] += pc[c].if_rx_bytes[i];
+			out->c.if_tx_bytes[i] += pc[c].if_tx_bytes[i];
+		}
+	}
+	for (uint32_t r = 0; r < SL_DROP_MAX; r++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.sl_drops), &r, pd)) {
+			rc = -errno;
+			goto out;
+		}
+		for (int c = 0; c < x->ncpu; c++)
+			out->drop[r] += pd[c];
+	}
+out:
+	free(pc);
+	free(pd);
+	return rc;
+}
+
+int sl_xdp_clear_stats(struct sl_xdp *x)
+{
+	struct sl_xdp_counters *pc = calloc((size_t)x->ncpu, sizeof(*pc));
+	uint64_t *pd = calloc((size_t)x->ncpu, sizeof(uint64_t));
+	uint32_t zero = 0;
+	int rc = 0;
+
+	if (pc == NULL || pd == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_counters), &zero, pc, BPF_ANY))
+		rc = -errno;
+	for (uint32_t r = 0; r < SL_DROP_MAX && rc == 0; r++)
+		if (bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_drops), &r, pd, BPF_ANY))
+			rc = -errno;
+out:
+	free(pc);
+	free(pd);
+	return rc;
+}
+
+uint64_t sl_xdp_nat_generation(const struct sl_xdp *x)
+{
+	return __atomic_load_n(&x->skel->bss->sl_nat_gen, __ATOMIC_RELAXED);
+}
+
+uint64_t sl_xdp_nat_min_timeout(const struct sl_xdp *x)
+{
+	struct sl_xdp_config cfg;
+	uint64_t m = UINT64_MAX;
+
+	if (config_get(x, &cfg))
+		return 0;
+	for (int i = 0; i < SL_NAT_TO_MAX; i++)
+		if (cfg.timeout_ns[i] < m)
+			m = cfg.timeout_ns[i];
+	return m;
+}
+
+/* ---------- offline runs ---------- */
+
+void sl_xdp_set_now(struct sl_xdp *x, uint64_t now)
+{
+	x->skel->bss->sl_now = now;
+}
+
+int sl_xdp_run(struct sl_xdp *x, uint32_t ifindex, const void *frame, uint32_t len, void *out,
+	uint32_t cap, uint32_t *out_len, struct sl_xdp_verdict *v)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len, .data_out = out,
+		.data_size_out = cap, .repeat = 1);
+	int rc;
+
+	x->skel->bss->sl_replay_ifindex = ifindex;
+	x->skel->bss->sl_verdict.action = XDP_ABORTED;
+	x->skel->bss->sl_verdict.out_slot = SL_XDP_SLOT_NONE;
+	rc = bpf_prog_test_run_opts(sl_xdp_prog_fd(x), &o);
+	if (rc)
+		return -errno;
+	*out_len = o.data_size_out;
+	*v = x->skel->bss->sl_verdict;
+	v->action = o.retval;
+	return 0;
+}

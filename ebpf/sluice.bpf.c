@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: (BSD-3-Clause OR GPL-2.0)
+/*
+ * sluice XDP program: parse -> (NAT) -> FIB -> neighbour -> redirect.
+ * The same rules as the DPDK pipeline (README "Packet behaviour, exactly",
+ * "NAT44 behaviour, exactly"); what the DPDK backend does in its slow path
+ * (ARP, ND, echo, ICMP errors, unresolved next hops, fragmentation) is left
+ * to the kernel: XDP_PASS, counted "local".
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "fwd.bpf.h"
+#include "nat.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* NAT stage outcomes besides XDP verdicts: the caller routes the packet */
+#define RC_ROUTE     (-1) /* as is */
+#define RC_ROUTE_RAW (-2) /* as is, but never out of an outside interface */
+#define RC_FWD	     (-3) /* translated: forward to p->ndst */
+#define RC_MISS	     (-4) /* no live session: the miss rules */
+
+/* IPv4 options: source routes are refused, a malformed list too. */
+static __always_inline __u32 ip4_options(const __u8 *ip, const void *end, __u32 ihl)
+{
+	__u32 i = 20;
+
+	for (int k = 0; k < 40; k++) {
+		__u32 j = i & 63;
+		const __u8 *o = ip + j;
+		__u8 t, len;
+
+		asm volatile("" : "+r"(o));
+		if (j >= ihl || (const void *)(o + 2) > end)
+			return j >= ihl ? 0 : SL_DROP_BAD_IP_OPTIONS;
+		t = o[0];
+		if (t == 0)
+			return 0;
+		if (t == 1) {
+			i = j + 1;
+			continue;
+		}
+		if (j + 1 >= ihl)
+			return SL_DROP_BAD_IP_OPTIONS;
+		len = o[1];
+		if (len < 2 || j + len > ihl)
+			return SL_DROP_BAD_IP_OPTIONS;
+		if (t == 131 || t == 137)
+			return SL_DROP_SOURCE_ROUTE;
+		i = j + len;
+	}
+	return 0;
+}
+
+/*
+ * Plain IPv4 routing of the packet (no NAT, or NAT decided "as is"). raw:
+ * an untranslatable packet that must not leave by an outside interface.
+ */
+static __noinline int route4(struct pkt *p, int raw)
+{
+	struct xdp_md *ctx = p->ctx;
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u8 *ip = data + (p->l2 & 0x1f);
+	struct sl_xdp_nexthop *nh;
+	__u32 dst;
+
+	if ((void *)(ip + 20) > end)
+		return v_drop(p, SL_DROP_BAD_IP_HEADER);
+	dst = ld32(ip + 16);
+	nh = fib4(dst);
+	if (raw && nh && nh_forwards(nh) && p->iif->role == SL_XDP_ROLE_INSIDE) {
+		struct sl_xdp_iface *oif = iface_at(nh->slot);
+		if (oif && oif->role == SL_XDP_ROLE_OUTSIDE)
+			return v_drop(p, SL_DROP_NAT_NO_SESSION);
+	}
+	if (nh == NULL) {
+		if (p->l2_mcast)
+			return v_drop(p, SL_DROP_L2_NOT_FOR_US);
+		return v_pass(p); /* no route: the kernel answers */
+	}
+	if (nh->type == SL_XDP_NH_LOCAL)
+		return v_pass(p);
+	if (nh->type == SL_XDP_NH_BROADCAST)
+		return v_drop(p, SL_DROP_IP_BROADCAST);
+	if (p->l2_mcast)
+		return v_drop(p, SL_DROP_L2_NOT_FOR_US);
+	if (ip[8] <= 1)
+		return v_pass(p); /* time exceeded: the kernel answers */
+	return forward(p, nh, ip + 16, 0, rd16(ip + 2));
+}
+
+static __always_inline int df_too_big(const __u8 *ip, const struct sl_xdp_nexthop *nh)
+{
+	struct sl_xdp_iface *oif = iface_at(nh->slot);
+
+	return (ip[6] & 0x40) && oif && rd16(ip + 2) > oif->mtu;
+}
+
+/* Forward a translated packet to its new destination. */
+static __noinline int nat_forward(struct pkt *p, __u32 dst)
+{
+	struct xdp_md *ctx = p->ctx;
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u8 *ip = data + (p->l2 & 0x1f);
+	struct sl_xdp_nexthop *nh = fib4(dst);
+
+	if ((void *)(ip + 20) > end)
+		return v_drop(p, SL_DROP_BAD_IP_HEADER);
+	if (nh == NULL || !nh_forwards(nh))
+		return v_drop(p, SL_DROP_NO_ROUTE);
+	return forward(p, nh, &dst, 0, rd16(ip + 2));
+}
+
+/* A NAT interface's packet with no live session. */
+static __noinline int nat_miss(struct pkt *p, int kind, struct sl_xdp_nat_tuple *key, __u8 flags)
+{
+	struct xdp_md *ctx = p->ctx;
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u8 *ip = data + (p->l2 & 0x1f);
+	struct sl_xdp_nexthop *nh;
+	struct sl_xdp_nat_sess *s;
+	struct sl_xdp_iface *oif = NULL;
+	__u32 why = SL_DROP_NAT_NO_SESSION, dst;
+	int fwd, local;
+
+	if ((void *)(ip + 24) > end)
+		return v_drop(p, SL_DROP_BAD_IP_HEADER);
+	dst = ld32(ip + 16);
+	nh = fib4(dst);
+	fwd = nh && nh_forwards(nh);
+	local = nh && nh->type == SL_XDP_NH_LOCAL;
+	if (fwd)
+		oif = iface_at(nh->slot);
+	if (p->iif->role == SL_XDP_ROLE_INSIDE) {
+		int hairpin = ip[9] != PROTO_ICMP && nat_is_pool_addr(dst);
+		if (!hairpin && !(fwd && oif && oif->role == SL_XDP_ROLE_OUTSIDE))
+			return RC_ROUTE; /* stays inside: routed as is */
+		if (ip[8] <= 1)
+			return v_pass(p);
+		if (kind == NK_OTHER)
+			return v_drop(p, SL_DROP_NAT_UNSUPPORTED);
+		if (kind == NK_TRUNC)
+			return v_drop(p, SL_DROP_BAD_L4_HEADER);
+		if (fwd && df_too_big(ip, nh))
+			return v_pass(p);
+		s = nat_outbound(p, key, flags, &why);
+		if (s == NULL && why == SL_DROP_NAT_NO_SESSION && local)
+			return RC_ROUTE; /* a pool address that is ours, no mapping */
+		if (s == NULL)
+			return v_drop(p, why);
+	} else {
+		int pool = nat_is_pool_addr(dst);
+		int echo_to_us = 0;
+		if (ip[9] == PROTO_ICMP && local) {
+			__u8 *l4 = ip + ((ip[0] & 0x0f) * 4u);
+			echo_to_us = (void *)(l4 + 1) <= end && l4[0] == 8;
+		}
+		if (!pool || echo_to_us) {
+			if (fwd && oif && oif->role == SL_XDP_ROLE_INSIDE)
+				return v_drop(p, SL_DROP_NAT_NO_SESSION);
+			return RC_ROUTE;
+		}
+		if (kind != NK_OK)
+			return v_drop(p, SL_DROP_NAT_NO_SESSION);
+		if (ip[8] <= 1 && !local)
+			return v_pass(p);
+		s = nat_inbound(p, key, flags, &why);
+		if (s == NULL)
+			return v_drop(p, why);
+	}
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	ip = data + (p->l2 & 0x1f);
+	if ((void *)(ip + 20) > end)
+		return v_drop(p, SL_DROP_BAD_IP_HEADER);
+	/* the new session's t[0] is this packet */
+	nat_apply(p, ip, end, s, 0, flags);
+	return RC_FWD;
+}
+
+/* NAT interfaces: a packet of a live session is translated (RC_FWD). */
+static __noinline int nat_main(struct pkt *p, int kind, struct sl_xdp_nat_tuple *key, __u8 flags)
+{
+	struct xdp_md *ctx = p->ctx;
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u8 *ip = data + (p->l2 & 0x1f);
+	struct sl_xdp_nat_sess *s = NULL;
+	struct sl_xdp_nexthop *nh;
+	__u32 dir = 0;
+
+	if ((void *)(ip + 20) > end)
+		return v_drop(p, SL_DROP_BAD_IP_HEADER);
+	if (kind == NK_OK)
+		s = sess_find(key, p->cfg, p->now, &dir);
+	if (s == NULL)
+		return p->l2_mcast ? RC_ROUTE : RC_MISS;
+	nh = fib4(s->t[(dir ^ 1) & 1].src);
+	if (nh == NULL)
+		return v_pass(p);
+	if (!nh_forwards(nh))
+		return v_drop(p, SL_DROP_NAT_NO_SESSION);
+	if (ip[8] <= 1)
+		return v_pass(p);
+	if (df_too_big(ip, nh))
+		return v_pass(p);
+	nat_apply(p, ip, end, s, dir, flags);
+	return RC_FWD;
+}
+
+/* An ICMP error on a NAT interface: translated by its embedded packet (RFC 5508). */
+static __noinline int nat_icmp_error(struct pkt *p)
+{
+	struct xdp_md *ctx = p->ctx;
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u8 *ip = data + (p->l2 & 0x1f), *icmp, *e, *el4;
+	struct sl_xdp_nat_tuple et = {0}, key = {0}, o, td;
+	struct sl_xdp_nat_sess *s;
+	__u32 ihl, tot, ilen, eihl, quote, dir = 0, d, icd = 0;
+	__u16 c, old;
+
+	if ((void *)(ip + 20) > end)
+		return v_drop(p, SL_DROP_BAD_IP_HEADER);
+	ihl = (ip[0] & 0x0f) * 4u;
+	tot = rd16(ip + 2);
+	icmp = ip + ihl;
+	e = icmp + 8;
+	ilen = tot - ihl;
+	if (ilen < 8 + 20 || (void *)(e + 20) > end || (e[0] >> 4) != 4)
+		goto no_session;
+	eihl = (e[0] & 0x0f) * 4u;
+	if (eihl < 20 || ilen < 8 + eihl + 4 || (rd16(e + 6) & 0x1fff) != 0)
+		goto no_session;
+	quote = ilen - 8 - eihl;
+	el4 = e + eihl;
+	if ((void *)(el4 + 4) > end)
+		goto no_session;
+	et.proto = e[9];
+	et.src = ld32(e + 12);
+	et.dst = ld32(e + 16);
+	if (et.proto == PROTO_TCP || et.proto == PROTO_UDP) {
+		et.sport = ld16(el4);
+		et.dport = ld16(el4 + 2);
+	} else if (et.proto == PROTO_ICMP && quote >= 8 && (void *)(el4 + 8) <= end &&
+		   (el4[0] == 8 || el4[0] == 0)) {
+		if (el4[0] == 8)
+			et.sport = ld16(el4 + 4);
+		else
+			et.dport = ld16(el4 + 4);
+	} else {
+		goto no_session;
+	}
+	/* the session sees a reply to the embedded packet */
+	key.src = et.dst;
+	key.dst = et.src;
+	key.sport = et.dport;
+	key.dport = et.sport;
+	key.proto = et.proto;
+	s = sess_find(&key, p->cfg, p->now, &dir);
+	if (s == NULL)
+		goto no_session;
+	td = s->t[dir & 1];
+	o = s->t[(dir ^ 1) & 1]; /* the embedded packet as it was before translation */
+	/* embedded packet back to its untranslated form; every change also
+	 * goes into the ICMP checksum (all at even offsets of the message) */
+	d = delta32(et.src, o.src) + delta32(et.dst, o.dst);
+	old = ld16(e + 10);
+	c = csum_apply(old, d);
+	st16(e + 10, c);
+	icd += delta16(old, c) + d;
+	if (et.proto == PROTO_UDP && quote >= 8 && (void *)(el4 + 8) <= end && ld16(el4 + 6) != 0) {
+		old = ld16(el4 + 6);
+		c = csum_apply(old, d + delta16(et.sport, o.sport) + delta16(et.dport, o.dport));
+		c = c ? c : 0xffff;
+		st16(el4 + 6, c);
+		icd += delta16(old, c);
+	} else if (et.proto == PROTO_TCP && quote >= 18 && (void *)(el4 + 18) <= end) {
+		old = ld16(el4 + 16);
+		c = csum_apply(old, d + delta16(et.sport, o.sport) + delta16(et.dport, o.dport));
+		st16(el4 + 16, c);
+		icd += delta16(old, c);
+	} else if (et.proto == PROTO_ICMP && (void *)(el4 + 8) <= end) {
+		__u16 id = el4[0] == 8 ? o.sport : o.dport;
+		old = ld16(el4 + 2);
+		c = csum_apply(old, delta16(ld16(el4 + 4), id));
+		st16(el4 + 2, c);
+		icd += delta16(old, c);
+	}
+	st32(e + 12, o.src);
+	st32(e + 16, o.dst);
+	if (et.proto == PROTO_ICMP) {
+		if ((void *)(el4 + 8) <= end) {
+			__u16 id = el4[0] == 8 ? o.sport : o.dport;
+			icd += delta16(ld16(el4 + 4), id);
+			st16(el4 + 4, id);
+		}
+	} else {
+		icd += delta16(ld16(el4), o.sport) + delta16(ld16(el4 + 2), o.dport);
+		st16(el4, o.sport);
+		st16(el4 + 2, o.dport);
+	}
+	if ((void *)(icmp + 4) > end)
+		return v_drop(p, SL_DROP_BAD_L4_HEADER);
+	st16(icmp + 2, csum_apply(ld16(icmp + 2), icd));
+	/* outer header: the endpoint addresses the session translates */
+	{
+		__u32 os = ld32(ip + 12), od = ld32(ip + 16), ns = os, nd = od;
+		if (os == td.src)
+			ns = o.dst;
+		if (od == td.dst)
+			nd = o.src;
+		st16(ip + 10, csum_apply(ld16(ip + 10), delta32(os, ns) + delta32(od, nd)));
+		st32(ip + 12, ns);
+		st32(ip + 16, nd);
+	}
+	return RC_ROUTE;
+no_session:
+	if (p->iif->role == SL_XDP_ROLE_INSIDE)
+		return RC_ROUTE_RAW; /* routed as is; not out of an outside interface */
+	return v_drop(p, SL_DROP_NAT_NO_SESSION);
+}
+
+/* IPv4 fragments on NAT interfaces: the first fragment decides (recorded
+ * by frag_record once its fate is known), the later ones get its address
+ * translation. A later fragment before its first one cannot be held here:
+ * nat-fragment-unmatched. */
+static __always_inline int nat_fragment(struct pkt *p, int kind)
+{
+	struct xdp_md *ctx = p->ctx;
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u8 *ip = data + (p->l2 & 0x1f);
+	struct sl_xdp_frag *f;
+
+	if ((void *)(ip + 20) > end)
+		return v_drop(p, SL_DROP_BAD_IP_HEADER);
+	p->fk.src = ld32(ip + 12);
+	p->fk.dst = ld32(ip + 16);
+	p->fk.id = ld16(ip + 4);
+	p->fk.proto = ip[9];
+	f = bpf_map_lookup_elem(&sl_nat_frag, &p->fk);
+	if (f && f->until <= p->now) {
+		bpf_map_delete_elem(&sl_nat_frag, &p->fk);
+		f = NULL;
+	}
+	if (f == NULL) {
+		if (kind == NK_FRAGMENT)
+			return v_drop(p, SL_DROP_NAT_FRAG_UNMATCHED);
+		p->frag_first = 1;
+		return RC_MISS; /* a first fragment: as any packet */
+	}
+	if (f->dropped)
+		return v_drop(p, f->why);
+	if (f->translate) {
+		__u32 da = delta32(ld32(ip + 12), f->src) + delta32(ld32(ip + 16), f->dst);
+		/* addresses only: a later fragment has no L4 header (nor does a
+		 * duplicate first one get its ports translated twice) */
+		st16(ip + 10, csum_apply(ld16(ip + 10), da));
+		st32(ip + 12, f->src);
+		st32(ip + 16, f->dst);
+		return RC_ROUTE;
+	}
+	return RC_ROUTE_RAW;
+}
+
+/* Remember a first fragment's fate for the later ones. */
+static __always_inline void frag_record(struct pkt *p, int rc)
+{
+	struct sl_xdp_frag nf = {0};
+
+	nf.until = p->now + SL_XDP_FRAG_NS;
+	nf.dropped = rc == XDP_DROP;
+	nf.why = (__u8)p->why;
+	nf.translate = p->translated && (p->nsrc != p->fk.src || p->ndst != p->fk.dst);
+	nf.src = p->nsrc;
+	nf.dst = p->ndst;
+	bpf_map_update_elem(&sl_nat_frag, &p->fk, &nf, BPF_ANY);
+}
+
+/* The NAT stage: an XDP verdict or an RC_* for the caller. */
+static __noinline int nat4(struct pkt *p)
+{
+	struct xdp_md *ctx = p->ctx;
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u8 *ip = data + (p->l2 & 0x1f);
+	struct sl_xdp_nat_tuple t = {0};
+	__u8 flags = 0;
+	int kind, rc;
+
+	if ((void *)(ip + 20) > end)
+		return v_drop(p, SL_DROP_BAD_IP_HEADER);
+	kind = nat_tuple(ip, end, &t, &flags);
+	if (kind == NK_FRAGMENT || (ip[6] & 0x20)) {
+		rc = nat_fragment(p, kind);
+		if (rc != RC_MISS)
+			return rc;
+	}
+	if (kind == NK_ICMP_ERR)
+		return nat_icmp_error(p);
+	rc = nat_main(p, kind, &t, flags);
+	if (rc != RC_MISS)
+		return rc;
+	return nat_miss(p, kind, &t, flags);
+}
+
+static __noinline int ipv4(struct pkt *p)
+{
+	struct xdp_md *ctx = p->ctx;
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u8 *ip = data + (p->l2 & 0x1f);
+	__u32 ihl, tot, avail, dst, r;
+	__u8 s0, d0;
+
+	if ((void *)(ip + 20) > end || (ip[0] & 0xf0) != 0x40)
+		return v_drop(p, SL_DROP_BAD_IP_HEADER);
+	ihl = (ip[0] & 0x0f) * 4u;
+	tot = rd16(ip + 2);
+	avail = (__u32)(end - (void *)ip);
+	if (ihl < 20 || tot < ihl || tot > avail)
+		return v_drop(p, SL_DROP_BAD_IP_HEADER);
+	if (ip4_hdr_csum(ip, end, ihl) != 0)
+		return v_drop(p, SL_DROP_BAD_IP_HEADER);
+	if (ihl > 20) {
+		r = ip4_options(ip, end, ihl);
+		if (r)
+			return v_drop(p, r);
+	}
+	s0 = ip[12];
+	d0 = ip[16];
+	dst = ld32(ip + 16);
+	if (s0 == 0 || s0 == 127 || s0 >= 224)
+		return v_drop(p, SL_DROP_MARTIAN);
+	if (d0 == 0 || d0 == 127 || (d0 >= 240 && dst != 0xffffffff))
+		return v_drop(p, SL_DROP_MARTIAN);
+	if (dst == 0xffffffff)
+		return v_drop(p, SL_DROP_IP_BROADCAST);
+	if (d0 >= 224)
+		return v_drop(p, SL_DROP_IP_MULTICAST);
+	if (p->cfg->nat_enabled && p->iif->role != SL_XDP_ROLE_NONE) {
+		int rc = nat4(p);
+		if (rc == RC_ROUTE || rc == RC_ROUTE_RAW)
+			rc = route4(p, rc == RC_ROUTE_RAW);
+		else if (rc == RC_FWD)
+			rc = nat_forward(p, p->ndst);
+		if (p->frag_first)
+			frag_record(p, rc);
+		return rc;
+	}
+	return route4(p, 0);
+}
+
+static __noinline int ipv6(struct pkt *p)
+{
+	struct xdp_md *ctx = p->ctx;
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u8 *ip = data + (p->l2 & 0x1f), *src, *dst;
+	struct sl_xdp_fib6_key k = {.prefixlen = 128};
+	struct sl_xdp_nexthop *nh;
+
+	if ((void *)(ip + 40) > end || (ip[0] & 0xf0) != 0x60 ||
+		40u + rd16(ip + 4) > (__u32)(end - (void *)ip))
+		return v_drop(p, SL_DROP_BAD_IP_HEADER);
+	src = ip + 8;
+	dst = ip + 24;
+	if (src[0] == 0xff || ip6_is_loopback(src))
+		return v_drop(p, SL_DROP_MARTIAN);
+	if (dst[0] == 0xff) {
+		if (ip6_solicited_or_allnodes(dst))
+			return v_pass(p); /* ND: the kernel */
+		return v_drop(p, SL_DROP_IP_MULTICAST);
+	}
+	if (ip6_is_unspec(src) || ip6_is_unspec(dst) || ip6_is_loopback(dst))
+		return v_drop(p, SL_DROP_MARTIAN);
+	if (p->l2_mcast)
+		return v_drop(p, SL_DROP_L2_NOT_FOR_US);
+	__builtin_memcpy(k.addr, dst, 16);
+	if (ip6_is_linklocal(dst)) {
+		if (ip6_eq(dst, p->iif->ll6))
+			return v_pass(p);
+		nh = bpf_map_lookup_elem(&sl_fib6, &k);
+		if (nh && nh->type == SL_XDP_NH_LOCAL)
+			return v_pass(p);
+		return v_drop(p, SL_DROP_LINK_LOCAL);
+	}
+	nh = bpf_map_lookup_elem(&sl_fib6, &k);
+	if (nh == NULL)
+		return v_pass(p); /* no route: the kernel answers */
+	if (nh->type == SL_XDP_NH_LOCAL)
+		return v_pass(p);
+	if (ip6_is_linklocal(src))
+		return v_drop(p, SL_DROP_LINK_LOCAL);
+	if (ip[7] <= 1)
+		return v_pass(p); /* hop limit exceeded: the kernel answers */
+	if (nh->type != SL_XDP_NH_CONNECTED && nh->type != SL_XDP_NH_GATEWAY)
+		return v_drop(p, SL_DROP_NO_ROUTE);
+	return forward(p, nh, k.addr, 1, 40u + rd16(ip + 4));
+}
+
+SEC("xdp")
+int sluice_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct sl_xdp_iface_key ik = {0};
+	struct pkt p = {.ctx = ctx, .why = SL_DROP_MAX};
+	__u8 *eth = data;
+	__u16 etype;
+	__u32 zero = 0, *slot, s;
+
+	/* read the context field once, unmodified: the verifier refuses a
+	 * load through a ctx pointer the compiler may have offset (live mode) */
+	__u32 in_ifindex = ctx->ingress_ifindex;
+
+	asm volatile("" : "+r"(in_ifindex));
+	p.cnt = bpf_map_lookup_elem(&sl_counters, &zero);
+	p.cfg = bpf_map_lookup_elem(&sl_config, &zero);
+	if (p.cnt == NULL || p.cfg == NULL)
+		return XDP_ABORTED;
+	p.now = sl_replay ? sl_now : bpf_ktime_get_ns();
+	p.cnt->rx++;
+	if ((void *)(eth + 14) > end)
+		return v_drop(&p, SL_DROP_TRUNCATED);
+	etype = rd16(eth + 12);
+	p.l2 = 14;
+	if (etype == ETYPE_VLAN) {
+		if ((void *)(eth + 18) > end)
+			return v_drop(&p, SL_DROP_TRUNCATED);
+		ik.vlan = rd16(eth + 14) & 0x0fff;
+		etype = rd16(eth + 16);
+		p.l2 = 18;
+		if (etype == ETYPE_VLAN || etype == ETYPE_QINQ || etype == ETYPE_QINQ_OLD)
+			return v_drop(&p, SL_DROP_VLAN_QINQ);
+	} else if (etype == ETYPE_QINQ || etype == ETYPE_QINQ_OLD) {
+		return v_drop(&p, SL_DROP_VLAN_QINQ);
+	}
+	ik.ifindex = sl_replay ? sl_replay_ifindex : in_ifindex;
+	slot = bpf_map_lookup_elem(&sl_ifaces, &ik);
+	if (slot == NULL)
+		return v_drop(&p, SL_DROP_NO_INTERFACE);
+	p.in_slot = *slot;
+	p.iif = iface_at(p.in_slot);
+	if (p.iif == NULL || !p.iif->in_use)
+		return v_drop(&p, SL_DROP_NO_INTERFACE);
+	s = p.in_slot & (SL_XDP_IFACES_MAX - 1);
+	p.cnt->if_rx[s]++;
+	p.cnt->if_rx_bytes[s] += (__u64)(end - data);
+
+	p.l2_mcast = eth[0] & 1;
+	if (p.l2_mcast) {
+		int bcast = ld16(eth) == 0xffff && ld32(eth + 2) == 0xffffffff;
+		if (!bcast && !(eth[0] == 0x33 && eth[1] == 0x33))
+			return v_drop(&p, SL_DROP_L2_NOT_FOR_US);
+	} else if (!mac_eq(eth, p.iif->mac)) {
+		return v_drop(&p, SL_DROP_L2_NOT_FOR_US);
+	}
+	switch (etype) {
+	case ETYPE_IPV4:
+		return ipv4(&p);
+	case ETYPE_IPV6:
+		return ipv6(&p);
+	case ETYPE_ARP:
+		return v_pass(&p); /* ARP: the kernel */
+	default:
+		return v_drop(&p, SL_DROP_UNSUPPORTED_ETHERTYPE);
+	}
+}

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The XDP backend's control operations (ebpf/backend_xdp.c) against the
+ * real program loaded in replay mode with a fake device resolver: batches
+ * are checked in full before any map changes, and `show` reads the maps.
+ * Needs root (BPF): skipped (77) otherwise. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "backend_xdp.h"
+
+static int resolve(void *arg, const struct sl_cmd_interface *ifc, uint32_t *ifindex, uint8_t *mac)
+{
+	*ifindex = 1000 + (uint32_t)(ifc->device[1] - '0');
+	return 0;
+}
+
+static const char base_cfg[] =
+	"interface lan0 device d0 address 192.168.1.1/24 role inside mac 02:00:00:00:01:01\n"
+	"interface wan0 device d1 address 203.0.113.2/24 role outside mac 02:00:00:00:02:01\n"
+	"neighbor add 203.0.113.1 lladdr 02:00:00:00:02:fe dev wan0\n"
+	"route add 0.0.0.0/0 via 203.0.113.1 dev wan0\n"
+	"nat pool add 203.0.113.2/32\n"
+	"nat forward add tcp 203.0.113.2:8080 to 192.168.1.10:80\n";
+
+struct fx {
+	struct sl_xdp *x;
+	struct xdp_backend b;
+	struct sl_ctl_buf out;
+	char err[512];
+};
+
+static int setup(void **state)
+{
+	static struct fx f;
+	struct sl_cmd_list l;
+	struct sl_xdp_opts o;
+
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(sl_cmd_list_parse("test", base_cfg, &l, f.err, sizeof(f.err)), 0);
+	sl_xdp_opts_default(&o, &l, true);
+	assert_int_equal(sl_xdp_open(&f.x, &o, f.err, sizeof(f.err)), 0);
+	xb_init(&f.b, f.x, o.sessions_max, resolve, NULL);
+	assert_int_equal(xb_apply_config(&f.b, &l, f.err, sizeof(f.err)), 0);
+	sl_cmd_list_free(&l);
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	sl_ctl_buf_free(&f->out);
+	xb_fini(&f->b);
+	sl_xdp_close(f->x);
+	return 0;
+}
+
+/* apply a batch given as text (lines of sluicectl -f) */
+static int apply(struct fx *f, const char *text)
+{
+	struct sl_cmd_list l = {0};
+	char line[512];
+	const char *p = text;
+	unsigned int n = 0;
+	int rc;
+
+	while (*p) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		struct sl_cmd c;
+		memcpy(line, p, len);
+		line[len] = 0;
+		assert_int_equal(sl_cmd_parse_line(line, &c, f->err, sizeof(f->err)), 0);
+		assert_int_equal(sl_cmd_list_append(&l, &c, ++n), 0);
+		p += len + (e != NULL);
+	}
+	f->err[0] = 0;
+	rc = sl_backend_xdp_ops.apply(&f->b, &l, f->err, sizeof(f->err));
+	sl_cmd_list_free(&l);
+	return rc;
+}
+
+static const struct sl_ctl_route_rec *find_route(struct fx *f, const char *prefix)
+{
+	const struct sl_ctl_route_rec *r;
+	size_t n;
+
+	sl_ctl_buf_reset(&f->out);
+	assert_int_equal(
+		sl_backend_xdp_ops.show(&f->b, SL_SHOW_ROUTES, &f->out, f->err, sizeof(f->err)), 0);
+	r = (const void *)f->out.data;
+	n = f->out.len / sizeof(*r);
+	for (size_t i = 0; i < n; i++) {
+		char b[64];
+		if (strcmp(sl_prefix_fmt(&r[i].prefix, b, sizeof(b)), prefix) == 0)
+			return &r[i];
+	}
+	return NULL;
+}
+
+static void route_batch_is_applied_and_shown(void **state)
+{
+	struct fx *f = *state;
+	const struct sl_ctl_route_rec *r;
+
+	assert_int_equal(apply(f, "route add 10.0.0.0/8 via 192.168.1.254\n"
+				  "route add 172.16.0.0/12 dev wan0"),
+		0);
+	r = find_route(f, "10.0.0.0/8");
+	assert_non_null(r);
+	assert_int_equal(r->nh_type, SL_CTL_NH_GATEWAY);
+	assert_int_equal(r->origin, SL_CTL_ORIGIN_STATIC);
+	assert_string_equal(r->dev, "lan0"); /* from the connected subnet of the gateway */
+	r = find_route(f, "192.168.1.1/32");
+	assert_non_null(r);
+	assert_int_equal(r->nh_type, SL_CTL_NH_LOCAL);
+	assert_int_equal(apply(f, "route del 10.0.0.0/8"), 0);
+	assert_null(find_route(f, "10.0.0.0/8"));
+	assert_non_null(find_route(f, "172.16.0.0/12"));
+}
+
+static void failing_batch_changes_nothing(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(apply(f, "route add 10.1.0.0/16 via 203.0.113.1\n"
+				  "route del 10.2.0.0/16"),
+		-EINVAL);
+	assert_non_null(strstr(f->err, "line 2"));
+	assert_non_null(strstr(f->err, "no such route"));
+	assert_null(find_route(f, "10.1.0.0/16"));
+}
+
+static void interface_route_cannot_be_deleted(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(apply(f, "route del 192.168.1.0/24"), -EINVAL);
+	assert_non_null(strstr(f->err, "interface"));
+	assert_non_null(find_route(f, "192.168.1.0/24"));
+}
+
+static void same_interface_is_accepted_changed_one_refused(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(apply(f, "interface lan0 device d0 address 192.168.1.1/24 role inside mac "
+				  "02:00:00:00:01:01"),
+		0);
+	assert_int_equal(apply(f, "interface lan0 device d0 address 192.168.2.1/24 role inside mac "
+				  "02:00:00:00:01:01"),
+		-EINVAL);
+	assert_non_null(strstr(f->err, "restart"));
+	assert_int_equal(apply(f, "interface dmz0 device d2 address 10.5.0.1/24"), -EINVAL);
+}
+
+static void nat_batches_are_checked(void **state)
+{
+	struct fx *f = *state;
+
+	/* the same outside port twice, in one batch or against the running state */
+	assert_int_equal(
+		apply(f, "nat forward add tcp 203.0.113.2:8080 to 192.168.1.11:80"), -EINVAL);
+	assert_int_equal(apply(f, "nat forward add udp 203.0.113.2:53 to 192.168.1.11:53\n"
+				  "nat forward add udp 203.0.113.2:53 to 192.168.1.12:53"),
+		-EINVAL);
+	assert_non_null(strstr(f->err, "line 2"));
+	/* nothing of the refused batch went in: the first line alone works */
+	assert_int_equal(apply(f, "nat forward add udp 203.0.113.2:53 to 192.168.1.11:53"), 0);
+	assert_int_equal(
+		apply(f, "nat forward add tcp 198.51.100.1:80 to 192.168.1.11:80"), -EINVAL);
+	assert_non_null(strstr(f->err, "pool"));
+	assert_int_equal(apply(f, "nat forward del udp 203.0.113.2:53"), 0);
+	assert_int_equal(apply(f, "nat forward del udp 203.0.113.2:53"), -EINVAL);
+	assert_int_equal(apply(f, "nat sessions max 1000"), -EINVAL);
+	assert_int_equal(apply(f, "nat pool add 203.0.113.2/32"), -EINVAL);
+	assert_non_null(strstr(f->err, "overlaps"));
+	assert_int_equal(apply(f, "nat timeout udp 30\nnat filtering endpoint-independent"), 0);
+}
+
+static void show_tables_read_the_maps(void **state)
+{
+	struct fx *f = *state;
+	const struct sl_ctl_neigh_rec *nr;
+	const struct sl_ctl_counter_rec *cr;
+	bool fwd = false, nns = false;
+	size_t n;
+
+	sl_ctl_buf_reset(&f->out);
+	assert_int_equal(
+		sl_backend_xdp_ops.show(&f->b, SL_SHOW_NEIGHBORS, &f->out, f->err, sizeof(f->err)),
+		0);
+	assert_int_equal(f->out.len, sizeof(*nr));
+	nr = (const void *)f->out.data;
+	assert_string_equal(nr->dev, "wan0");
+	assert_int_equal(nr->mac.b[5], 0xfe);
+
+	sl_ctl_buf_reset(&f->out);
+	assert_int_equal(
+		sl_backend_xdp_ops.show(&f->b, SL_SHOW_STATS, &f->out, f->err, sizeof(f->err)), 0);
+	cr = (const void *)f->out.data;
+	n = f->out.len / sizeof(*cr);
+	for (size_t i = 0; i < n; i++) {
+		fwd |= cr[i].group == SL_CTL_CNT_PACKETS && strcmp(cr[i].name, "forwarded") == 0;
+		nns |= cr[i].group == SL_CTL_CNT_DROP && strcmp(cr[i].name, "nat-no-session") == 0;
+	}
+	assert_true(fwd && nns);
+
+	sl_ctl_buf_reset(&f->out);
+	assert_int_equal(
+		sl_backend_xdp_ops.show(&f->b, SL_SHOW_SESSIONS, &f->out, f->err, sizeof(f->err)),
+		0);
+	assert_int_equal(f->out.len, 0);
+
+	sl_ctl_buf_reset(&f->out);
+	assert_int_equal(
+		sl_backend_xdp_ops.show(&f->b, SL_SHOW_INTERFACES, &f->out, f->err, sizeof(f->err)),
+		0);
+	assert_int_equal(f->out.len, 2 * sizeof(struct sl_ctl_iface_rec));
+	assert_string_equal(((const struct sl_ctl_iface_rec *)f->out.data)[1].name, "wan0");
+	assert_int_equal(
+		sl_backend_xdp_ops.trace_start(&f->b, 3, f->err, sizeof(f->err)), -ENOTSUP);
+	assert_string_equal(sl_backend_xdp_ops.name, "xdp");
+}
+
+static void static_neighbours_are_known(void **state)
+{
+	struct fx *f = *state;
+	struct sl_ip gw = {.family = SL_AF_INET}, other = {.family = SL_AF_INET};
+
+	assert_int_equal(sl_ip_parse("203.0.113.1", &gw), 0);
+	assert_int_equal(sl_ip_parse("203.0.113.9", &other), 0);
+	assert_true(xb_is_static_neigh(&f->b, 1, &gw));
+	assert_false(xb_is_static_neigh(&f->b, 1, &other));
+	assert_false(xb_is_static_neigh(&f->b, 0, &gw));
+	assert_int_equal(apply(f, "neighbor del 203.0.113.1 dev wan0"), 0);
+	assert_false(xb_is_static_neigh(&f->b, 1, &gw));
+	assert_int_equal(
+		apply(f, "neighbor add 10.9.9.9 lladdr 02:00:00:00:00:09 dev wan0"), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(route_batch_is_applied_and_shown, setup, teardown),
+		cmocka_unit_test_setup_teardown(failing_batch_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(interface_route_cannot_be_deleted, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			same_interface_is_accepted_changed_one_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(nat_batches_are_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(show_tables_read_the_maps, setup, teardown),
+		cmocka_unit_test_setup_teardown(static_neighbours_are_known, setup, teardown),
+	};
+	struct sl_xdp_opts o;
+	struct sl_xdp *x = NULL;
+	char err[512];
+	int rc;
+
+	sl_xdp_opts_default(&o, NULL, true);
+	rc = sl_xdp_open(&x, &o, err, sizeof(err));
+	if ((rc == -EPERM || rc == -EACCES) && geteuid() != 0) {
+		printf("SKIP: cannot load BPF programs here: %s\n", err);
+		return 77;
+	}
+	sl_xdp_close(x);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
