@@ -210,9 +210,33 @@ static int parse_nat(int argc, char *const argv[], struct sl_cmd *c, char *err, 
 		c->nat.value = (uint32_t)v;
 		return 0;
 	}
+	if (strcmp(w, "port-block") == 0) {
+		c->type = SL_CMD_NAT_PORT_BLOCK;
+		if (argc == 2 && strcmp(argv[1], "off") == 0)
+			return 0;
+		if ((argc != 3 && argc != 5) || strcmp(argv[1], "size") != 0 ||
+			num(argv[2], 1, 32768, &v) < 0)
+			return fail(err, errlen,
+				"nat port-block: expected 'size N [blocks-per-host M]' (N "
+				"1..32768) "
+				"or 'off'");
+		c->nat.value = (uint32_t)v;
+		c->nat.kind = 1;
+		if (argc == 5) {
+			if (strcmp(argv[3], "blocks-per-host") != 0 ||
+				num(argv[4], 1, SL_NAT_PB_HOST_MAX, &v) < 0)
+				return fail(err, errlen,
+					"nat port-block: expected 'blocks-per-host M' (1..%d) "
+					"after "
+					"the size",
+					SL_NAT_PB_HOST_MAX);
+			c->nat.kind = (uint32_t)v;
+		}
+		return 0;
+	}
 	return fail(err, errlen,
-		"nat: unknown word '%s' (expected pool, forward, filtering, timeout, limit or "
-		"sessions)",
+		"nat: unknown word '%s' (expected pool, forward, filtering, timeout, limit, "
+		"sessions or port-block)",
 		w);
 }
 
@@ -292,6 +316,13 @@ int sl_nat_cmd_format(const struct sl_cmd *c, char *buf, size_t len)
 		break;
 	case SL_CMD_MSS_CLAMP:
 		n = snprintf(buf, len, "tcp mss-clamp %u dev %s", c->nat.value, c->nat.dev);
+		break;
+	case SL_CMD_NAT_PORT_BLOCK:
+		if (c->nat.value == 0)
+			n = snprintf(buf, len, "nat port-block off");
+		else
+			n = snprintf(buf, len, "nat port-block size %u blocks-per-host %u",
+				c->nat.value, c->nat.kind);
 		break;
 	default:
 		return -EINVAL;

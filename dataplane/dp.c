@@ -228,6 +228,11 @@ static int plan_nat(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 				"pool "
 				"first)");
 		break;
+	case SL_CMD_NAT_PORT_BLOCK:
+		if (dp->nat.n_sessions)
+			return fail(err, errlen, line,
+				"nat port-block: can only be changed while no NAT session exists");
+		break;
 	case SL_CMD_NAT_SESSIONS_MAX:
 		if (dp->nat.n_sessions || dp->nat.n_pools)
 			return fail(err, errlen, line,

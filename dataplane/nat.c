@@ -250,11 +250,14 @@ void sl_nat_destroy(struct sl_nat *n)
 	rte_free(n->map);
 	rte_free(n->host);
 	rte_free(n->host_free);
-	for (unsigned int a = 0; a < n->n_addrs; a++)
+	for (unsigned int a = 0; a < n->n_addrs; a++) {
 		for (int c = 0; c < 3; c++) {
 			rte_free(n->addr[a].port[c]);
 			rte_free(n->addr[a].used[c]);
 		}
+		rte_free(n->addr[a].blk_owner);
+		rte_free(n->addr[a].blk_used);
+	}
 	memset(n, 0, sizeof(*n));
 }
 
@@ -315,6 +318,17 @@ static bool in_range(const struct sl_nat_addr *a, uint16_t port)
 	return port >= a->lo && port <= a->hi;
 }
 
+/* The port block holding @p port, or -1 (no blocks, or a leftover port). */
+static int blk_of(const struct sl_nat_addr *a, uint16_t port)
+{
+	uint32_t b;
+
+	if (a->blk_owner == NULL || port < a->lo)
+		return -1;
+	b = (uint32_t)(port - a->lo) / a->blk_size;
+	return b < a->n_blk ? (int)b : -1;
+}
+
 /* Give a port an owner (allocating the class's array on first use). */
 static int port_take(struct sl_nat_addr *a, int c, uint16_t port, uint32_t owner)
 {
@@ -329,21 +343,34 @@ static int port_take(struct sl_nat_addr *a, int c, uint16_t port, uint32_t owner
 			return -ENOMEM;
 		}
 	}
-	if (a->port[c][port] == SL_NAT_PORT_FREE && in_range(a, port))
-		a->n_free[c]--;
+	if (a->port[c][port] == SL_NAT_PORT_FREE) {
+		int b = blk_of(a, port);
+		if (in_range(a, port))
+			a->n_free[c]--;
+		if (b >= 0)
+			a->blk_used[b]++;
+	}
 	a->port[c][port] = owner;
 	a->used[c][port >> 6] |= 1ull << (port & 63);
 	return 0;
 }
 
-static void port_free(struct sl_nat_addr *a, int c, uint16_t port)
+static void blk_release(struct sl_nat *n, uint16_t ai, uint32_t b);
+
+static void port_free(struct sl_nat *n, uint16_t ai, int c, uint16_t port)
 {
+	struct sl_nat_addr *a = &n->addr[ai];
+	int b;
+
 	if (a->port[c] == NULL || a->port[c][port] == SL_NAT_PORT_FREE)
 		return;
 	a->port[c][port] = SL_NAT_PORT_FREE;
 	a->used[c][port >> 6] &= ~(1ull << (port & 63));
 	if (in_range(a, port))
 		a->n_free[c]++;
+	b = blk_of(a, port);
+	if (b >= 0 && --a->blk_used[b] == 0 && a->blk_owner[b])
+		blk_release(n, ai, (uint32_t)b);
 }
 
 static bool port_reclaim(struct sl_nat *n, uint16_t addr, int c, uint16_t port, uint64_t now);
@@ -378,6 +405,160 @@ static uint16_t port_alloc(struct sl_nat *n, uint16_t ai, int c, uint16_t want, 
 		uint16_t p = (uint16_t)(a->lo + (start + i) % range);
 		if (!port_used(a, c, p))
 			return p;
+	}
+	return 0;
+}
+
+/* ---------- port blocks (nat port-block size N blocks-per-host M) ---------- */
+
+static void host_put(struct sl_nat *n, uint32_t h);
+
+/* Block @p b of address @p ai is no longer used: it leaves its host. */
+static void blk_release(struct sl_nat *n, uint16_t ai, uint32_t b)
+{
+	struct sl_nat_addr *a = &n->addr[ai];
+	uint32_t h = a->blk_owner[b] - 1;
+	struct sl_nat_host *ho = &n->host[h];
+
+	for (unsigned int i = 0; i < ho->n_blk; i++)
+		if (ho->blk[i] == b) {
+			ho->blk[i] = ho->blk[--ho->n_blk];
+			break;
+		}
+	a->blk_owner[b] = 0;
+	if (ho->n_blk == 0 && ho->n_sessions == 0)
+		host_put(n, h);
+}
+
+static void blk_assign(struct sl_nat *n, uint16_t ai, uint32_t b, uint32_t h)
+{
+	n->addr[ai].blk_owner[b] = h + 1;
+	n->host[h].blk[n->host[h].n_blk++] = (uint16_t)b;
+	n->stats.blocks_allocated++;
+}
+
+/* Drop every block assignment (the block size changed; no session exists). */
+static void blk_reset(struct sl_nat *n)
+{
+	for (unsigned int i = 0; i < n->n_addrs; i++) {
+		rte_free(n->addr[i].blk_owner);
+		rte_free(n->addr[i].blk_used);
+		n->addr[i].blk_owner = NULL;
+		n->addr[i].blk_used = NULL;
+		n->addr[i].n_blk = 0;
+	}
+	for (uint32_t h = 0; h < n->n_hosts; h++) {
+		n->host[h].n_blk = 0;
+		if (n->host[h].n_sessions == 0)
+			host_put(n, h);
+	}
+}
+
+/* The block arrays of address @p ai, made on first use (ports taken so far,
+ * static forwards and cool-downs, are counted in). */
+static int blk_setup(struct sl_nat *n, uint16_t ai)
+{
+	struct sl_nat_addr *a = &n->addr[ai];
+	uint32_t nb = ((uint32_t)a->hi - a->lo + 1) / n->pb_size;
+
+	if (a->blk_owner)
+		return 0;
+	if (nb == 0)
+		return -ENOSPC;
+	a->blk_owner = rte_zmalloc("nat_blk_owner", nb * sizeof(uint32_t), 0);
+	a->blk_used = rte_zmalloc("nat_blk_used", nb * sizeof(uint16_t), 0);
+	if (a->blk_owner == NULL || a->blk_used == NULL) {
+		rte_free(a->blk_owner);
+		rte_free(a->blk_used);
+		a->blk_owner = NULL;
+		a->blk_used = NULL;
+		return -ENOMEM;
+	}
+	a->n_blk = nb;
+	a->blk_size = n->pb_size;
+	for (int c = 0; c < 3; c++)
+		for (uint32_t p = a->lo; p < a->lo + nb * a->blk_size; p++)
+			if (port_owner(a, c, (uint16_t)p) != SL_NAT_PORT_FREE)
+				a->blk_used[(p - a->lo) / a->blk_size]++;
+	return 0;
+}
+
+/* A free port of block @p b for class @p c, from a random start; failing
+ * that a port whose mapping went idle (reaping is lazy). 0 if none. */
+static uint16_t blk_pick(struct sl_nat *n, uint16_t ai, int c, uint32_t b, uint64_t now)
+{
+	struct sl_nat_addr *a = &n->addr[ai];
+	uint32_t size = a->blk_size, base = a->lo + b * size, start = (uint32_t)(rnd(n) % size);
+
+	for (uint32_t i = 0; i < size; i++) {
+		uint16_t p = (uint16_t)(base + (start + i) % size);
+		if (!port_used(a, c, p))
+			return p;
+	}
+	for (uint32_t i = 0; i < size; i++) {
+		uint16_t p = (uint16_t)(base + (start + i) % size);
+		if (port_reclaim(n, ai, c, p, now))
+			return p;
+	}
+	return 0;
+}
+
+/*
+ * Port block allocation: host @p h's new mapping takes @p want if it lies in
+ * one of the host's blocks and is free, else a random free port of its
+ * blocks, else the lowest free block of the address becomes the host's
+ * (while it holds fewer than blocks-per-host) and the port comes from it.
+ * 0: exhausted.
+ */
+static uint16_t port_alloc_pb(
+	struct sl_nat *n, uint16_t ai, int c, uint16_t want, uint32_t h, uint64_t now)
+{
+	struct sl_nat_addr *a = &n->addr[ai];
+	struct sl_nat_host *ho = &n->host[h];
+	int wb;
+
+	if (blk_setup(n, ai) < 0)
+		return 0;
+	wb = blk_of(a, want);
+	if (wb >= 0 && a->blk_owner[wb] == h + 1) {
+		if (port_used(a, c, want))
+			port_reclaim(n, ai, c, want, now);
+		if (!port_used(a, c, want)) {
+			if (a->blk_owner[wb] == 0) /* released by the reclaim: take it back */
+				blk_assign(n, ai, (uint32_t)wb, h);
+			return want;
+		}
+	}
+	for (unsigned int i = 0; i < ho->n_blk; i++) {
+		uint32_t b = ho->blk[i];
+		uint16_t p = blk_pick(n, ai, c, b, now);
+		if (p) {
+			if (a->blk_owner[b] == 0)
+				blk_assign(n, ai, b, h);
+			return p;
+		}
+	}
+	if (ho->n_blk >= n->pb_per_host)
+		return 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t b = 0; b < a->n_blk; b++) {
+			uint16_t p;
+			if (a->blk_owner[b])
+				continue;
+			if (blk_of(a, want) == (int)b && !port_used(a, c, want))
+				p = want;
+			else
+				p = blk_pick(n, ai, c, b, now);
+			if (p) {
+				blk_assign(n, ai, b, h);
+				return p;
+			}
+		}
+		/* none free: make sure no idle session still holds a block */
+		if (pass || now - n->last_full_reap <= 1000000000ull)
+			break;
+		n->last_full_reap = now;
+		reap_all(n, now);
 	}
 	return 0;
 }
@@ -418,7 +599,7 @@ static bool cool_release(struct sl_nat *n, uint16_t addr, int c, uint16_t port, 
 
 	if (!(o & SL_NAT_PORT_COOL) || map_end(&n->map[o & ~SL_NAT_PORT_COOL]) > now)
 		return false;
-	port_free(&n->addr[addr], c, port);
+	port_free(n, addr, c, port);
 	return true;
 }
 
@@ -440,7 +621,7 @@ static void cool_pop(struct sl_nat *n)
 	uint16_t port = rte_be_to_cpu_16(m->ext_port);
 
 	if (port_owner(a, pclass(m->proto), port) == (SL_NAT_PORT_COOL | id))
-		port_free(a, pclass(m->proto), port);
+		port_free(n, m->addr, pclass(m->proto), port);
 	n->cool_head = m->sessions;
 	if (n->cool_head == SL_NAT_NONE)
 		n->cool_tail = SL_NAT_NONE;
@@ -473,7 +654,7 @@ static uint32_t host_get(struct sl_nat *n, uint32_t ip)
 		while (n->n_host_free && h == SL_NAT_NONE) {
 			uint32_t c = n->host_free[--n->n_host_free];
 			n->host[c].listed = 0;
-			if (n->host[c].n_sessions == 0) {
+			if (n->host[c].n_sessions == 0 && n->host[c].n_blk == 0) {
 				struct sl_nat_tuple o = sl_nat_host_key(n->host[c].ip);
 				tab_del(n, &o, SL_NAT_V_HOST | c);
 				h = c;
@@ -528,7 +709,7 @@ static uint32_t map_new(struct sl_nat *n, uint8_t proto, uint32_t int_ip, uint16
 	if (port_take(&n->addr[addr], pclass(proto), rte_be_to_cpu_16(ext_port), id + 1) < 0)
 		goto undo;
 	if (tab_add(n, &k, SL_NAT_V_MAP | id) < 0) {
-		port_free(&n->addr[addr], pclass(proto), rte_be_to_cpu_16(ext_port));
+		port_free(n, addr, pclass(proto), rte_be_to_cpu_16(ext_port));
 		goto undo;
 	}
 	n->stats.mappings++;
@@ -766,7 +947,8 @@ static uint32_t mapping_for(struct sl_nat *n, uint8_t proto, uint32_t ip, uint16
 	if (m != SL_NAT_NONE)
 		return m;
 	addr = n->host[host].addr;
-	ext = port_alloc(n, addr, pclass(proto), rte_be_to_cpu_16(port), now);
+	ext = n->pb_size ? port_alloc_pb(n, addr, pclass(proto), rte_be_to_cpu_16(port), host, now)
+			 : port_alloc(n, addr, pclass(proto), rte_be_to_cpu_16(port), now);
 	if (ext == 0) {
 		*why = SL_DROP_NAT_PORT_EXHAUSTED;
 		return SL_NAT_NONE;
@@ -1068,6 +1250,16 @@ int sl_nat_apply(struct sl_nat *n, const struct sl_cmd *c, char *err, size_t err
 		break;
 	case SL_CMD_NAT_LIMIT:
 		n->limit_per_host = c->nat.value;
+		break;
+	case SL_CMD_NAT_PORT_BLOCK:
+		if (n->n_sessions) {
+			rc = fail(err, errlen,
+				"nat port-block: can only be changed while no NAT session exists");
+			break;
+		}
+		blk_reset(n);
+		n->pb_size = (uint16_t)c->nat.value;
+		n->pb_per_host = (uint8_t)(c->nat.kind ? c->nat.kind : 1);
 		break;
 	default:
 		rc = fail(err, errlen, "not a NAT command");

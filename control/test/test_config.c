@@ -300,6 +300,32 @@ static void show_parses_every_item_with_and_without_json(void **state)
 	}
 }
 
+static void nat_port_block_parses_size_blocks_and_off(void **state)
+{
+	struct sl_cmd c;
+
+	(void)state;
+	c = parse_ok("nat port-block size 256");
+	assert_int_equal(c.type, SL_CMD_NAT_PORT_BLOCK);
+	assert_int_equal(c.nat.value, 256);
+	assert_int_equal(c.nat.kind, 1);
+	assert_round_trip(&c);
+	c = parse_ok("nat port-block size 1024 blocks-per-host 4");
+	assert_int_equal(c.nat.value, 1024);
+	assert_int_equal(c.nat.kind, 4);
+	assert_round_trip(&c);
+	c = parse_ok("nat port-block off");
+	assert_int_equal(c.type, SL_CMD_NAT_PORT_BLOCK);
+	assert_int_equal(c.nat.value, 0);
+	assert_round_trip(&c);
+	parse_fails("nat port-block", "expected 'size N");
+	parse_fails("nat port-block size 0", "N 1..32768");
+	parse_fails("nat port-block size 40000", "N 1..32768");
+	parse_fails("nat port-block size 64 blocks-per-host 9", "blocks-per-host M' (1..8)");
+	parse_fails("nat port-block size 64 per-host 2", "blocks-per-host M");
+	parse_fails("nat port-block size 64 blocks-per-host", "expected 'size N");
+}
+
 static void parse_argv_matches_parse_line(void **state)
 {
 	char *const argv[] = {"route", "add", "10.0.0.0/8", "via", "192.168.1.254", "dev", "lan0"};
@@ -1478,6 +1504,7 @@ int main(void)
 		cmocka_unit_test(neighbor_add_parses_both_spellings),
 		cmocka_unit_test(neighbor_del_parses),
 		cmocka_unit_test(show_parses_every_item_with_and_without_json),
+		cmocka_unit_test(nat_port_block_parses_size_blocks_and_off),
 		cmocka_unit_test(parse_argv_matches_parse_line),
 		cmocka_unit_test(parse_argv_rejects_words_with_spaces),
 		cmocka_unit_test(unknown_command_is_named_with_a_suggestion),

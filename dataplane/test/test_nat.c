@@ -369,6 +369,141 @@ static void nat_port_exhaustion_drops_and_keeps_other_sessions(void **state)
 	nat_free(n);
 }
 
+/* ---- port block allocation (nat port-block size N blocks-per-host M) ---- */
+
+static void port_block(struct sl_nat *n, uint32_t size, uint32_t per_host)
+{
+	struct sl_cmd c = {.type = SL_CMD_NAT_PORT_BLOCK};
+
+	c.nat.value = size;
+	c.nat.kind = per_host;
+	cmd(n, &c);
+}
+
+static void nat_port_block_gives_each_host_its_own_block(void **state)
+{
+	struct sl_nat *n = nat_new(1024);
+	struct sl_nat_tuple t;
+	enum sl_drop_reason why;
+	uint32_t x;
+	bool seen[4] = {false};
+
+	(void)state;
+	pool_add(n, pool0, 32, 3000, 3017); /* 4 blocks of 4, ports 3016-3017 left over */
+	port_block(n, 4, 1);
+	/* host1 gets the lowest block, 3000-3003: four different ports */
+	for (int i = 0; i < 4; i++) {
+		t = tup(UDP, host1, (uint16_t)(100 + i), rem1, 53);
+		x = out(n, &t, 0, SEC(1), NULL);
+		assert_int_not_equal(x, SL_NAT_NONE);
+		assert_in_range(ext_port(n, x), 3000, 3003);
+		assert_false(seen[ext_port(n, x) - 3000]);
+		seen[ext_port(n, x) - 3000] = true;
+	}
+	/* its block is full and one block per host is the limit */
+	t = tup(UDP, host1, 104, rem1, 53);
+	assert_int_equal(out(n, &t, 0, SEC(1), &why), SL_NAT_NONE);
+	assert_int_equal(why, SL_DROP_NAT_PORT_EXHAUSTED);
+	/* the same ports of another protocol come from the same block */
+	t = tup(TCP, host1, 100, rem1, 80);
+	x = out(n, &t, TH_SYN, SEC(1), NULL);
+	assert_int_not_equal(x, SL_NAT_NONE);
+	assert_in_range(ext_port(n, x), 3000, 3003);
+	/* host2: the next block; an inside port inside it is preserved */
+	t = tup(UDP, host2, 3006, rem1, 53);
+	x = out(n, &t, 0, SEC(1), NULL);
+	assert_int_not_equal(x, SL_NAT_NONE);
+	assert_int_equal(ext_port(n, x), 3006);
+	t = tup(UDP, host2, 3001, rem1, 53); /* host1's block: not preserved */
+	x = out(n, &t, 0, SEC(1), NULL);
+	assert_int_not_equal(x, SL_NAT_NONE);
+	assert_in_range(ext_port(n, x), 3004, 3007);
+	/* host3: the port it uses lies in the lowest free block, 3008-3011 */
+	t = tup(UDP, host3, 3009, rem1, 53);
+	x = out(n, &t, 0, SEC(1), NULL);
+	assert_int_not_equal(x, SL_NAT_NONE);
+	assert_int_equal(ext_port(n, x), 3009);
+	assert_int_equal(n->stats.blocks_allocated, 3);
+	nat_free(n);
+}
+
+static void nat_port_block_takes_more_blocks_up_to_the_limit(void **state)
+{
+	struct sl_nat *n = nat_new(1024);
+	struct sl_nat_tuple t;
+	enum sl_drop_reason why;
+	uint32_t x;
+
+	(void)state;
+	pool_add(n, pool0, 32, 3000, 3015);
+	port_block(n, 4, 2);
+	for (int i = 0; i < 8; i++) {
+		t = tup(UDP, host1, (uint16_t)(100 + i), rem1, 53);
+		x = out(n, &t, 0, SEC(1), NULL);
+		assert_int_not_equal(x, SL_NAT_NONE);
+		/* the first block, then the lowest free one */
+		assert_in_range(ext_port(n, x), i < 4 ? 3000 : 3004, i < 4 ? 3003 : 3007);
+	}
+	t = tup(UDP, host1, 108, rem1, 53);
+	assert_int_equal(out(n, &t, 0, SEC(1), &why), SL_NAT_NONE);
+	assert_int_equal(why, SL_DROP_NAT_PORT_EXHAUSTED);
+	/* another host is not affected */
+	t = tup(UDP, host2, 100, rem1, 53);
+	x = out(n, &t, 0, SEC(1), NULL);
+	assert_int_not_equal(x, SL_NAT_NONE);
+	assert_in_range(ext_port(n, x), 3008, 3011);
+	nat_free(n);
+}
+
+static void nat_port_block_returns_to_the_pool_after_cool_down(void **state)
+{
+	struct sl_nat *n = nat_new(1024);
+	struct sl_nat_tuple t;
+	enum sl_drop_reason why;
+	uint32_t x;
+
+	(void)state;
+	pool_add(n, pool0, 32, 3000, 3003); /* one block */
+	port_block(n, 4, 1);
+	t = tup(UDP, host1, 100, rem1, 53);
+	assert_int_not_equal(out(n, &t, 0, SEC(1), NULL), SL_NAT_NONE);
+	/* idle after 300 s, its port cools down until 421 s: no block for host2 */
+	t = tup(UDP, host2, 100, rem1, 53);
+	assert_int_equal(out(n, &t, 0, SEC(2), &why), SL_NAT_NONE);
+	assert_int_equal(why, SL_DROP_NAT_PORT_EXHAUSTED);
+	sl_nat_reap(n, SEC(400), 1u << 20);
+	assert_int_equal(out(n, &t, 0, SEC(410), &why), SL_NAT_NONE);
+	assert_int_equal(why, SL_DROP_NAT_PORT_EXHAUSTED);
+	/* after the cool-down the block is free and goes to host2 */
+	x = out(n, &t, 0, SEC(430), NULL);
+	assert_int_not_equal(x, SL_NAT_NONE);
+	assert_in_range(ext_port(n, x), 3000, 3003);
+	/* and host1 has none left */
+	t = tup(UDP, host1, 101, rem1, 53);
+	assert_int_equal(out(n, &t, 0, SEC(431), &why), SL_NAT_NONE);
+	assert_int_equal(why, SL_DROP_NAT_PORT_EXHAUSTED);
+	nat_free(n);
+}
+
+static void nat_port_block_change_refused_while_sessions_exist(void **state)
+{
+	struct sl_nat *n = nat_new(1024);
+	struct sl_nat_tuple t;
+	struct sl_cmd c = {.type = SL_CMD_NAT_PORT_BLOCK};
+	char err[128] = "";
+
+	(void)state;
+	pool_add(n, pool0, 32, 3000, 3015);
+	t = tup(UDP, host1, 100, rem1, 53);
+	assert_int_not_equal(out(n, &t, 0, SEC(1), NULL), SL_NAT_NONE);
+	c.nat.value = 4;
+	c.nat.kind = 1;
+	assert_int_equal(sl_nat_apply(n, &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "port-block"));
+	assert_int_equal(n->pb_size, 0);
+	nat_free(n);
+}
+
 static void nat_limits_sessions_per_host(void **state)
 {
 	struct sl_nat *n = nat_new(1024);
@@ -1477,6 +1612,10 @@ int main(void)
 		cmocka_unit_test(nat_gives_colliding_port_another_in_range),
 		cmocka_unit_test(nat_pairs_hosts_with_pool_addresses_round_robin),
 		cmocka_unit_test(nat_port_exhaustion_drops_and_keeps_other_sessions),
+		cmocka_unit_test(nat_port_block_gives_each_host_its_own_block),
+		cmocka_unit_test(nat_port_block_takes_more_blocks_up_to_the_limit),
+		cmocka_unit_test(nat_port_block_returns_to_the_pool_after_cool_down),
+		cmocka_unit_test(nat_port_block_change_refused_while_sessions_exist),
 		cmocka_unit_test(nat_limits_sessions_per_host),
 		cmocka_unit_test(nat_session_limit_ignores_expired_sessions),
 		cmocka_unit_test(nat_accepts_new_hosts_after_old_ones_expire),

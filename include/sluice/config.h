@@ -64,6 +64,7 @@ enum sl_cmd_type {
 	SL_CMD_NAT_LIMIT,
 	SL_CMD_NAT_SESSIONS_MAX,
 	SL_CMD_MSS_CLAMP,
+	SL_CMD_NAT_PORT_BLOCK, /**< nat.value = block size (0: off), nat.kind = blocks per host */
 };
 
 enum sl_show_what {
@@ -76,6 +77,9 @@ enum sl_show_what {
 };
 
 #define SL_TRACE_COUNT_MAX 1024 /**< largest N of `trace N` */
+
+/** Most port blocks one inside host may hold (nat port-block ... blocks-per-host M). */
+#define SL_NAT_PB_HOST_MAX 8
 
 enum sl_nat_filtering {
 	SL_NAT_FILTER_APDF = 0, /**< address-and-port-dependent (default) */
@@ -107,7 +111,8 @@ struct sl_cmd_nat_forward {
 };
 
 /** nat filtering M | nat timeout K N | nat limit sessions-per-host N |
- * nat sessions max N | tcp mss-clamp N dev IFACE */
+ * nat sessions max N | tcp mss-clamp N dev IFACE |
+ * nat port-block size N [blocks-per-host M] | nat port-block off */
 struct sl_cmd_nat_param {
 	uint32_t kind;	       /**< sl_nat_filtering or sl_nat_timeout_kind */
 	uint32_t value;	       /**< seconds, count or MSS */
@@ -184,7 +189,7 @@ int sl_nat_cmd_format(const struct sl_cmd *c, char *buf, size_t len);
 /** True if @p t is a NAT/MSS command type. */
 static inline bool sl_cmd_is_nat(int t)
 {
-	return t >= SL_CMD_NAT_POOL_ADD && t <= SL_CMD_MSS_CLAMP;
+	return t >= SL_CMD_NAT_POOL_ADD && t <= SL_CMD_NAT_PORT_BLOCK;
 }
 
 /**

@@ -111,8 +111,10 @@ struct sl_nat_host {
 	uint32_t ip;
 	uint16_t addr;	/**< paired pool address */
 	uint8_t listed; /**< on the reuse list (had no session) */
+	uint8_t n_blk;	/**< port blocks held on addr (nat port-block) */
 	uint32_t n_sessions;
-	uint32_t sessions; /**< first of the host's sessions (hprev/hnext list) */
+	uint32_t sessions;		  /**< first of the host's sessions (hprev/hnext list) */
+	uint16_t blk[SL_NAT_PB_HOST_MAX]; /**< their indices */
 };
 
 /* A pool address port's owner, in sl_nat_addr.port[class][port]. */
@@ -133,10 +135,16 @@ struct sl_nat_addr {
 	uint32_t *port[3];
 	uint64_t *used[3];  /**< the same as a bitmap (port[] != FREE): allocation scans it */
 	uint32_t n_free[3]; /**< free ports of the dynamic range lo-hi */
+	/* port blocks (nat port-block; allocated on first use): block b is the
+	 * ports lo + b * size .. lo + (b + 1) * size - 1 */
+	uint32_t n_blk;
+	uint16_t blk_size;
+	uint32_t *blk_owner; /**< host + 1, or 0: free */
+	uint16_t *blk_used;  /**< ports of the block taken or cooling, all protocols */
 };
 
 struct sl_nat_stats {
-	uint64_t created, expired, mappings, port_fallbacks;
+	uint64_t created, expired, mappings, port_fallbacks, blocks_allocated;
 };
 
 /* Session table entries: sig << 32 | value; 0 = empty. Values: a session
@@ -199,7 +207,9 @@ struct sl_nat {
 	uint8_t filtering; /**< enum sl_nat_filtering */
 	uint64_t timeout_ns[SL_NAT_TO_MAX];
 	uint32_t limit_per_host;
-	uint64_t rng; /**< xorshift64*, seeded by --seed */
+	uint16_t pb_size;    /**< nat port-block size; 0: off */
+	uint8_t pb_per_host; /**< blocks per host */
+	uint64_t rng;	     /**< xorshift64*, seeded by --seed */
 	uint32_t reap_cursor;
 	struct sl_nat_stats stats;
 };
