@@ -83,7 +83,7 @@ static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* = bpf_ktime_get_ns() */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* = bpf_ktime_get_coarse_ns() */
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -224,20 +224,12 @@ static int pin_dir_prepare(struct agent *a)
 					     : strerror(errno));
 		return -EBUSY;
 	}
-	{
-		/* the DEVMAP holds only configuration, and the kernel adds
-		 * BPF_F_RDONLY_PROG to a DEVMAP's flags, so libbpf refuses to
-		 * reuse a pinned one ("parameter mismatch"): always a new one */
-		char p[600];
-		snprintf(p, sizeof(p), "%s/sl_tx_ports", a->pin_dir);
-		unlink(p);
-	}
 	if (a->fresh) {
 		static const char *const maps[] = {"sl_ifaces", "sl_iface_info", "sl_tx_ports",
 			"sl_fib4", "sl_fib6", "sl_neigh", "sl_config", "sl_counters", "sl_drops",
 			"sl_nat_pool", "sl_nat_pool_idx", "sl_nat_sess", "sl_nat_map_in",
-			"sl_nat_map_out", "sl_nat_host", "sl_nat_cool", "sl_nat_adf",
-			"sl_nat_frag"};
+			"sl_nat_map_out", "sl_nat_host", "sl_nat_cool", "sl_nat_adf", "sl_nat_frag",
+			"sl_nat_blk", "sl_if_index"};
 		for (unsigned int i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
 			char p[600];
 			snprintf(p, sizeof(p), "%s/%s", a->pin_dir, maps[i]);
@@ -245,84 +237,6 @@ static int pin_dir_prepare(struct agent *a)
 		}
 	}
 	return 0;
-}
-
-/* ---------- reusing pinned maps ---------- */
-
-/* Delete every entry of a hash or LPM map whose key @p keep does not want. */
-static void map_clear(int fd, size_t ksize, bool (*keep)(const void *key))
-{
-	uint8_t k[64], nk[64], *keys = NULL;
-	size_t n = 0, cap = 0;
-	void *prev = NULL;
-
-	if (fd < 0)
-		return;
-	/* collect first: deleting while walking may restart the walk */
-	while (bpf_map_get_next_key(fd, prev, nk) == 0) {
-		memcpy(k, nk, ksize);
-		prev = k;
-		if (keep && keep(k))
-			continue;
-		if (n == cap) {
-			uint8_t *b = realloc(keys, (cap = cap ? cap * 2 : 256) * ksize);
-			if (b == NULL)
-				break;
-			keys = b;
-		}
-		memcpy(keys + n++ * ksize, k, ksize);
-	}
-	for (size_t i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, keys + i * ksize);
-	free(keys);
-}
-
-static bool not_static_ep(const void *key)
-{
-	return (((const struct sl_xdp_nat_ep *)key)->proto & SL_XDP_PROTO_STATIC) == 0;
-}
-
-/*
- * Pinned maps from an earlier run hold its configuration: empty what the
- * config writes again (interfaces, routes, neighbours, pool, static
- * forwards, policy), keep NAT state (sessions, dynamic mappings, hosts,
- * cool-downs, fragments) and counters.
- */
-static void config_maps_reset(struct agent *a)
-{
-	struct sl_xdp *x = a->x;
-	struct sl_xdp_config cfg = {0};
-	uint32_t zero = 0;
-	int fd;
-
-	map_clear(sl_xdp_map_fd(x, "sl_ifaces"), sizeof(struct sl_xdp_iface_key), NULL);
-	fd = sl_xdp_map_fd(x, "sl_tx_ports"); /* a DEVMAP: every slot */
-	for (uint32_t i = 0; i < SL_XDP_IFACES_MAX; i++)
-		bpf_map_delete_elem(fd, &i);
-	map_clear(sl_xdp_map_fd(x, "sl_fib4"), sizeof(struct sl_xdp_fib4_key), NULL);
-	map_clear(sl_xdp_map_fd(x, "sl_fib6"), sizeof(struct sl_xdp_fib6_key), NULL);
-	map_clear(sl_xdp_map_fd(x, "sl_neigh"), sizeof(struct sl_xdp_neigh_key), NULL);
-	map_clear(sl_xdp_map_fd(x, "sl_nat_pool_idx"), sizeof(uint32_t), NULL);
-	map_clear(sl_xdp_map_fd(x, "sl_nat_map_in"), sizeof(struct sl_xdp_nat_ep), not_static_ep);
-	map_clear(sl_xdp_map_fd(x, "sl_nat_map_out"), sizeof(struct sl_xdp_nat_ep), not_static_ep);
-	fd = sl_xdp_map_fd(x, "sl_iface_info");
-	for (uint32_t i = 0; i < SL_XDP_IFACES_MAX; i++) {
-		struct sl_xdp_iface v = {0};
-		bpf_map_update_elem(fd, &i, &v, BPF_ANY);
-	}
-	fd = sl_xdp_map_fd(x, "sl_config");
-	if (bpf_map_lookup_elem(fd, &zero, &cfg) == 0) {
-		/* the loader's defaults; sessions_max is the maps' size */
-		cfg.nat_enabled = 0;
-		cfg.n_pool_addrs = 0;
-		cfg.limit_per_host = 0;
-		cfg.filtering = SL_NAT_FILTER_APDF;
-		cfg.timeout_ns[SL_NAT_TO_UDP] = 300ull * 1000000000ull;
-		cfg.timeout_ns[SL_NAT_TO_TCP_EST] = 7440ull * 1000000000ull;
-		cfg.timeout_ns[SL_NAT_TO_TCP_TRANS] = 240ull * 1000000000ull;
-		cfg.timeout_ns[SL_NAT_TO_ICMP] = 60ull * 1000000000ull;
-		bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY);
-	}
 }
 
 /* ---------- devices ---------- */
@@ -802,7 +716,6 @@ int sl_xdp_agent_main(int argc, char **argv)
 			a->pin_dir);
 		goto out_kern;
 	}
-	config_maps_reset(a);
 	xb_init(&a->be, a->x, o.sessions_max, resolve, a);
 	if (xb_apply_config(&a->be, &a->cmds, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sluice-xdp: %s: %s\n", a->config, err);

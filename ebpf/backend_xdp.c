@@ -303,6 +303,13 @@ static int fwd_find(const struct xb_state *s, uint8_t proto, uint32_t ip, uint16
 	return -1;
 }
 
+static int count_one(void *arg, const struct sl_xdp_nat_sess *s)
+{
+	(void)s;
+	++*(int *)arg;
+	return 1; /* one is enough */
+}
+
 static int plan_nat(struct xdp_backend *b, struct xb_state *s, const struct sl_cmd *c,
 	unsigned int line, bool *skip, char *err, size_t errlen)
 {
@@ -332,6 +339,20 @@ static int plan_nat(struct xdp_backend *b, struct xb_state *s, const struct sl_c
 		s->n_pool_addrs += cnt;
 		return 0;
 	}
+	case SL_CMD_NAT_PORT_BLOCK:
+		/* (at start-up the loader keeps reused blocks of the same size) */
+		if (b->st.n_ifaces &&
+			(c->nat.value != s->pb_size || c->nat.kind != s->pb_per_host)) {
+			int n = 0;
+			sl_xdp_sessions_foreach(b->x, count_one, &n);
+			if (n)
+				return fail(err, errlen, line,
+					"nat port-block: can only be changed while no NAT "
+					"session exists");
+		}
+		s->pb_size = (uint16_t)c->nat.value;
+		s->pb_per_host = (uint8_t)c->nat.kind;
+		return 0;
 	case SL_CMD_NAT_POOL_DEL:
 		return fail(err, errlen, line,
 			"nat pool del: sluice-xdp cannot remove a pool while it runs; restart it "
@@ -798,7 +819,7 @@ static int show_sessions(struct xdp_backend *b, struct sl_ctl_buf *out)
 	struct timespec ts;
 	uint32_t zero = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns() */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* = bpf_ktime_get_coarse_ns() */
 	w.now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	bpf_map_lookup_elem(sl_xdp_map_fd(b->x, "sl_config"), &zero, &cfg);
 	w.est = cfg.timeout_ns[SL_NAT_TO_TCP_EST];

@@ -42,6 +42,8 @@ struct xb_state {
 	unsigned int n_fwds;
 	struct sl_cmd_neigh *neighs; /**< static neighbours */
 	unsigned int n_neighs;
+	uint16_t pb_size; /**< nat port-block size (0: off) */
+	uint8_t pb_per_host;
 };
 
 struct xdp_backend {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -16,7 +17,7 @@ struct entry {
 	struct sl_xdp_nat_sess v;
 };
 
-/* Every dir-0 session entry. */
+/* Every session (its dir-0 entry, with the session's last-seen time and TCP state). */
 static int load_sessions(const struct sl_xdp *x, struct entry **out, size_t *n)
 {
 	int fd = sl_xdp_map_fd(x, "sl_nat_sess");
@@ -42,6 +43,16 @@ static int load_sessions(const struct sl_xdp *x, struct entry **out, size_t *n)
 			continue;
 		a[cnt].k = k;
 		cnt++;
+	}
+	/* each entry has its direction's last packet time (the program's
+	 * sess_find): the session's is the later one */
+	for (size_t i = 0; i < cnt; i++) {
+		struct sl_xdp_nat_sess o;
+		if (bpf_map_lookup_elem(fd, &a[i].v.t[1], &o) != 0)
+			continue;
+		if (o.last_seen > a[i].v.last_seen)
+			a[i].v.last_seen = o.last_seen;
+		a[i].v.tcp |= o.tcp;
 	}
 	*out = a;
 	*n = cnt;
@@ -138,6 +149,91 @@ static struct count *count_find(struct count *c, size_t n, const struct sl_xdp_n
 		if (memcmp(&c[i].ep, ep, sizeof(*ep)) == 0)
 			return &c[i];
 	return NULL;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* (pool address index << 32 | block) of outside endpoint @p ep, or
+ * UINT64_MAX when it is in no block. */
+static uint64_t ep_block(int fidx, const struct sl_xdp_config *cfg,
+	const struct sl_xdp_pool_addr *pa, const struct sl_xdp_nat_ep *ep)
+{
+	uint32_t ai;
+	uint16_t port = ntohs(ep->port);
+
+	if (bpf_map_lookup_elem(fidx, &ep->ip, &ai) || ai >= SL_XDP_POOL_ADDRS_MAX ||
+		port < pa[ai].lo)
+		return UINT64_MAX;
+	return (uint64_t)ai << 32 | (uint32_t)((port - pa[ai].lo) / cfg->pb_size);
+}
+
+/*
+ * Port blocks none of whose ports is in use (a dynamic mapping) or cooling
+ * down go back to the free blocks and leave their host. A block assigned
+ * less than a second ago is left alone: the program may be about to take
+ * its first port.
+ */
+static void blocks_release(struct sl_xdp *x, uint64_t now)
+{
+	int fb = sl_xdp_map_fd(x, "sl_nat_blk"), fh = sl_xdp_map_fd(x, "sl_nat_host");
+	int fidx = sl_xdp_map_fd(x, "sl_nat_pool_idx"), fp = sl_xdp_map_fd(x, "sl_nat_pool");
+	struct sl_xdp_nat_blk_key *bk = NULL;
+	struct sl_xdp_nat_ep *mk = NULL, *ck = NULL;
+	struct sl_xdp_pool_addr *pa = NULL;
+	struct sl_xdp_config cfg = {0};
+	size_t nb = 0, nm = 0, nc = 0, nu = 0;
+	uint64_t *used = NULL;
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(sl_xdp_map_fd(x, "sl_config"), &zero, &cfg) || cfg.pb_size == 0)
+		return;
+	if (collect_keys(fb, sizeof(*bk), (void **)&bk, &nb) || nb == 0)
+		goto out;
+	pa = calloc(SL_XDP_POOL_ADDRS_MAX, sizeof(*pa));
+	if (pa == NULL)
+		goto out;
+	for (uint32_t i = 0; i < cfg.n_pool_addrs && i < SL_XDP_POOL_ADDRS_MAX; i++)
+		bpf_map_lookup_elem(fp, &i, &pa[i]);
+	if (collect_keys(sl_xdp_map_fd(x, "sl_nat_map_out"), sizeof(*mk), (void **)&mk, &nm) ||
+		collect_keys(sl_xdp_map_fd(x, "sl_nat_cool"), sizeof(*ck), (void **)&ck, &nc))
+		goto out;
+	used = calloc(nm + nc + 1, sizeof(*used));
+	if (used == NULL)
+		goto out;
+	for (size_t i = 0; i < nm; i++)
+		if (!(mk[i].proto & SL_XDP_PROTO_STATIC))
+			used[nu++] = ep_block(fidx, &cfg, pa, &mk[i]);
+	for (size_t i = 0; i < nc; i++)
+		used[nu++] = ep_block(fidx, &cfg, pa, &ck[i]);
+	qsort(used, nu, sizeof(*used), u64_cmp);
+	for (size_t i = 0; i < nb; i++) {
+		uint64_t key = (uint64_t)bk[i].addr << 32 | bk[i].blk;
+		struct sl_xdp_nat_blk v;
+		struct sl_xdp_nat_host h;
+		if (bsearch(&key, used, nu, sizeof(*used), u64_cmp) ||
+			bpf_map_lookup_elem(fb, &bk[i], &v) || v.since + 1000000000ull > now)
+			continue;
+		bpf_map_delete_elem(fb, &bk[i]);
+		if (bpf_map_lookup_elem(fh, &v.host, &h))
+			continue;
+		for (unsigned int j = 0; j < h.n_blk && j < SL_XDP_PB_HOST_MAX; j++)
+			if (h.blk[j] == bk[i].blk) {
+				h.blk[j] = h.blk[--h.n_blk];
+				bpf_map_update_elem(fh, &v.host, &h, BPF_EXIST);
+				break;
+			}
+	}
+out:
+	free(bk);
+	free(mk);
+	free(ck);
+	free(pa);
+	free(used);
 }
 
 int sl_xdp_nat_expire(struct sl_xdp *x, uint64_t now, uint64_t *next)
@@ -269,8 +365,14 @@ int sl_xdp_nat_expire(struct sl_xdp *x, uint64_t now, uint64_t *next)
 			uint64_t until;
 			k = nk;
 			prev = &k;
-			if (bpf_map_lookup_elem(fc, &k, &until) || until > now)
+			if (bpf_map_lookup_elem(fc, &k, &until))
 				continue;
+			if (until > now) {
+				/* its end may free a port block: come back then */
+				if (until + 1 < nx)
+					nx = until + 1;
+				continue;
+			}
 			if (nover == cap) {
 				struct sl_xdp_nat_ep *o =
 					realloc(over, (cap = cap ? cap * 2 : 64) * sizeof(*o));
@@ -284,9 +386,57 @@ int sl_xdp_nat_expire(struct sl_xdp *x, uint64_t now, uint64_t *next)
 			bpf_map_delete_elem(fc, &over[i]);
 		free(over);
 	}
+	blocks_release(x, now);
 	free(cm);
 	free(a);
 	if (next)
 		*next = nx;
 	return expired;
+}
+
+int sl_xdp_nat_sessions_del_ep(struct sl_xdp *x, const struct sl_xdp_nat_ep *ext)
+{
+	int fs = sl_xdp_map_fd(x, "sl_nat_sess"), fh = sl_xdp_map_fd(x, "sl_nat_host");
+	int fa = sl_xdp_map_fd(x, "sl_nat_adf");
+	struct sl_xdp_nat_ep want = *ext;
+	struct entry *a = NULL;
+	size_t n = 0;
+	int rc, deleted = 0;
+
+	want.proto &= 0x7f;
+	want.pad = 0;
+	rc = load_sessions(x, &a, &n);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		struct sl_xdp_nat_sess *s = &a[i].v;
+		struct sl_xdp_nat_adf_key ak = {0};
+		struct sl_xdp_nat_host h;
+		struct sl_xdp_nat_ep ep;
+		uint32_t remote, host, cnt;
+
+		sess_ends(s, &ep, &remote, &host);
+		if (memcmp(&ep, &want, sizeof(ep)) != 0)
+			continue;
+		bpf_map_delete_elem(fs, &s->t[1]);
+		bpf_map_delete_elem(fs, &s->t[0]);
+		deleted++;
+		/* the counts the program keeps for the limits and filtering */
+		if (bpf_map_lookup_elem(fh, &host, &h) == 0 && h.n_sessions > 0) {
+			h.n_sessions--;
+			bpf_map_update_elem(fh, &host, &h, BPF_EXIST);
+		}
+		ak.ep = ep;
+		ak.remote = remote;
+		if (bpf_map_lookup_elem(fa, &ak, &cnt) == 0) {
+			if (cnt > 1) {
+				cnt--;
+				bpf_map_update_elem(fa, &ak, &cnt, BPF_EXIST);
+			} else {
+				bpf_map_delete_elem(fa, &ak);
+			}
+		}
+	}
+	free(a);
+	return deleted;
 }

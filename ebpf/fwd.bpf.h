@@ -59,7 +59,7 @@ static __always_inline void mss_clamp(__u8 *ip, void *end, __u16 mss)
 			return;
 		if (kind == 2 && len == 4) {
 			__u16 oa, ob, na, nb;
-			if ((void *)(o + 5) > end || rd16(o + 2) <= mss)
+			if ((void *)(o + 4) > end || rd16(o + 2) <= mss)
 				return;
 			if ((j & 1) == 0) {
 				oa = ld16(o + 2);
@@ -67,7 +67,10 @@ static __always_inline void mss_clamp(__u8 *ip, void *end, __u16 mss)
 				na = ld16(o + 2);
 				st16(tcp + 16, csum_apply(ld16(tcp + 16), delta16(oa, na)));
 			} else {
-				/* the option straddles two 16-bit words of the segment */
+				/* the option straddles two 16-bit words of the segment
+				 * (o[4] is still in the header: j + 4 < doff) */
+				if ((void *)(o + 5) > end)
+					return;
 				oa = ld16(o + 1);
 				ob = ld16(o + 3);
 				o[2] = mss >> 8;
@@ -80,6 +83,20 @@ static __always_inline void mss_clamp(__u8 *ip, void *end, __u16 mss)
 			return;
 		}
 		i = j + len;
+	}
+}
+
+/* The MSS clamp of the ingress and egress interfaces (the lower one). */
+static __always_inline void mss_clamp_pkt(struct pkt *p, const struct sl_xdp_iface *oif)
+{
+	struct xdp_md *ctx = p->ctx;
+	__u16 c1 = p->iif->mss_clamp, c2 = oif->mss_clamp;
+
+	if (c1 | c2) {
+		void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+		__u8 *ip = data + (p->l2 & 0x1f);
+		if ((void *)(ip + 20) <= end)
+			mss_clamp(ip, end, c1 && c2 ? (c1 < c2 ? c1 : c2) : (c1 | c2));
 	}
 }
 
@@ -135,12 +152,45 @@ static __always_inline int l2_out(struct pkt *p, const struct sl_xdp_iface *oif,
 	return v_redirect(p, slot, (__u32)(end - data));
 }
 
+/* The 8 bytes of a forwarding cache: next-hop MAC and egress slot. */
+static __always_inline __u64 fwd_word(const __u8 *mac, __u32 slot)
+{
+	__u8 b[8];
+	__u64 w;
+
+	__builtin_memcpy(b, mac, 6);
+	*(__u16 *)(b + 6) = (__u16)slot;
+	__builtin_memcpy(&w, b, 8);
+	return w;
+}
+
+/*
+ * Fill the forwarding cache of session entry p->ce with a decision made
+ * from the maps as of p->ce_gen. Two CPUs may fill one entry at once: the
+ * version is cleared first and the word checked after it is set (the
+ * locked add orders them), so a cache never pairs a version with another
+ * CPU's word.
+ */
+static __always_inline void fwd_cache_fill(struct pkt *p, const __u8 *mac, __u32 slot)
+{
+	struct sl_xdp_nat_sess *e = p->ce;
+	__u64 w = fwd_word(mac, slot);
+
+	if (e == NULL || p->ce_gen == 0)
+		return;
+	*(volatile __u64 *)&e->fwd_gen = 0;
+	*(volatile __u64 *)&e->fwd_word = w;
+	*(volatile __u64 *)&e->fwd_gen = p->ce_gen;
+	__sync_fetch_and_add(&e->fwd_gen, 0);
+	if (*(volatile __u64 *)&e->fwd_word != w)
+		*(volatile __u64 *)&e->fwd_gen = 0;
+}
+
 /* Forward to next hop nh; dst is the (translated) destination address. */
 static __always_inline int forward(
 	struct pkt *p, const struct sl_xdp_nexthop *nh, const void *dst, int v6, __u32 ip_len)
 {
 	struct sl_xdp_neigh_key nk = {.slot = nh->slot, .family = v6 ? 6 : 4};
-	struct xdp_md *ctx = p->ctx;
 	struct sl_xdp_iface *oif = iface_at(nh->slot);
 	struct sl_xdp_neigh *n;
 
@@ -148,15 +198,8 @@ static __always_inline int forward(
 		return v_drop(p, SL_DROP_NO_INTERFACE);
 	if (ip_len > oif->mtu)
 		return v_pass(p); /* the kernel fragments or answers "too big" */
-	if (!v6) {
-		__u16 c1 = p->iif->mss_clamp, c2 = oif->mss_clamp;
-		if (c1 | c2) {
-			void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
-			__u8 *ip = data + (p->l2 & 0x1f);
-			if ((void *)(ip + 20) <= end)
-				mss_clamp(ip, end, c1 && c2 ? (c1 < c2 ? c1 : c2) : (c1 | c2));
-		}
-	}
+	if (!v6)
+		mss_clamp_pkt(p, oif);
 	if (nh->type == SL_XDP_NH_GATEWAY)
 		__builtin_memcpy(nk.addr, nh->gw, 16);
 	else if (v6)
@@ -166,6 +209,8 @@ static __always_inline int forward(
 	n = bpf_map_lookup_elem(&sl_neigh, &nk);
 	if (n == NULL)
 		return v_pass(p); /* the kernel resolves it */
+	if (p->ce)
+		fwd_cache_fill(p, n->mac, nh->slot);
 	return l2_out(p, oif, nh->slot, n->mac, v6, ip_len);
 }
 

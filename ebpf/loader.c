@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include <bpf/bpf.h>
@@ -20,6 +22,8 @@ struct sl_xdp {
 	uint32_t ifindex[SL_XDP_IFACES_MAX];
 	unsigned int n_pool;
 	int ncpu;
+	uint16_t blk_size; /* the port-block size sl_nat_blk holds blocks of (0: none) */
+	uint8_t blk_per_host;
 };
 
 __attribute__((format(printf, 3, 4))) static int fail(
@@ -84,11 +88,108 @@ static int config_put(struct sl_xdp *x, const struct sl_xdp_config *c)
 											    : 0;
 }
 
+/* Interfaces, routes or neighbours changed: the program's forwarding caches
+ * (in NAT sessions) made before are void. */
+static void fwd_changed(struct sl_xdp *x)
+{
+	__atomic_add_fetch(&x->skel->bss->sl_fwd_gen, 1, __ATOMIC_SEQ_CST);
+}
+
 static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_WARN && getenv("SLUICE_XDP_DEBUG"))
 		return vfprintf(stderr, fmt, ap);
 	return 0;
+}
+
+/*
+ * The kernel adds BPF_F_RDONLY_PROG to a DEVMAP's flags (and refuses it
+ * when creating one): a pinned DEVMAP then differs from the object's
+ * definition and libbpf would refuse to reuse it ("parameter mismatch").
+ * Take that bit from the pinned map when there is one.
+ */
+static void pinned_flags(struct bpf_map *m, const char *path)
+{
+	struct bpf_map_info info = {0};
+	uint32_t len = sizeof(info);
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == bpf_map__type(m))
+		bpf_map__set_map_flags(
+			m, bpf_map__map_flags(m) | (info.map_flags & BPF_F_RDONLY_PROG));
+	close(fd);
+}
+
+/* Delete every entry of a hash or LPM map whose key @p keep does not want. */
+static void map_clear(int fd, size_t ksize, bool (*keep)(const void *key))
+{
+	uint8_t k[64], nk[64], *keys = NULL;
+	size_t n = 0, cap = 0;
+	void *prev = NULL;
+
+	if (fd < 0)
+		return;
+	/* collect first: deleting while walking may restart the walk */
+	while (bpf_map_get_next_key(fd, prev, nk) == 0) {
+		memcpy(k, nk, ksize);
+		prev = k;
+		if (keep && keep(k))
+			continue;
+		if (n == cap) {
+			uint8_t *b = realloc(keys, (cap = cap ? cap * 2 : 256) * ksize);
+			if (b == NULL)
+				break;
+			keys = b;
+		}
+		memcpy(keys + n++ * ksize, k, ksize);
+	}
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, keys + i * ksize);
+	free(keys);
+}
+
+static bool dynamic_ep(const void *key)
+{
+	return (((const struct sl_xdp_nat_ep *)key)->proto & SL_XDP_PROTO_STATIC) == 0;
+}
+
+/*
+ * Reused (pinned) maps hold an earlier run's configuration: empty what a
+ * configuration writes (interfaces, routes, neighbours, pool, static
+ * forwards; sl_config is reset by the caller) so that applying one again
+ * starts from nothing, and keep the NAT state (sessions, dynamic mappings,
+ * hosts, cool-downs, fragments) and the counters.
+ */
+static void config_maps_reset(struct sl_xdp *x)
+{
+	int fd = bpf_map__fd(x->skel->maps.sl_tx_ports);
+
+	map_clear(bpf_map__fd(x->skel->maps.sl_ifaces), sizeof(struct sl_xdp_iface_key), NULL);
+	for (uint32_t i = 0; i < SL_XDP_IFACES_MAX; i++) /* a DEVMAP: every slot */
+		bpf_map_delete_elem(fd, &i);
+	map_clear(bpf_map__fd(x->skel->maps.sl_fib4), sizeof(struct sl_xdp_fib4_key), NULL);
+	map_clear(bpf_map__fd(x->skel->maps.sl_fib6), sizeof(struct sl_xdp_fib6_key), NULL);
+	map_clear(bpf_map__fd(x->skel->maps.sl_neigh), sizeof(struct sl_xdp_neigh_key), NULL);
+	map_clear(bpf_map__fd(x->skel->maps.sl_nat_pool_idx), sizeof(uint32_t), NULL);
+	map_clear(
+		bpf_map__fd(x->skel->maps.sl_nat_map_in), sizeof(struct sl_xdp_nat_ep), dynamic_ep);
+	map_clear(bpf_map__fd(x->skel->maps.sl_nat_map_out), sizeof(struct sl_xdp_nat_ep),
+		dynamic_ep);
+	fd = bpf_map__fd(x->skel->maps.sl_iface_info);
+	for (uint32_t i = 0; i < SL_XDP_IFACES_MAX; i++) {
+		struct sl_xdp_iface v = {0};
+		bpf_map_update_elem(fd, &i, &v, BPF_ANY);
+	}
+	fd = bpf_map__fd(x->skel->maps.sl_if_index);
+	for (uint32_t i = 0; i < SL_XDP_IFINDEX_FAST; i++) {
+		uint32_t v = 0;
+		if (bpf_map_lookup_elem(fd, &i, &v) == 0 && v != 0) {
+			v = 0;
+			bpf_map_update_elem(fd, &i, &v, BPF_ANY);
+		}
+	}
 }
 
 int sl_xdp_open(struct sl_xdp **out, const struct sl_xdp_opts *o, char *err, size_t errlen)
@@ -120,6 +221,7 @@ int sl_xdp_open(struct sl_xdp **out, const struct sl_xdp_opts *o, char *err, siz
 	bpf_map__set_max_entries(x->skel->maps.sl_nat_cool, smax);
 	bpf_map__set_max_entries(x->skel->maps.sl_nat_adf, smax);
 	bpf_map__set_max_entries(x->skel->maps.sl_nat_host, smax);
+	bpf_map__set_max_entries(x->skel->maps.sl_nat_blk, smax > 65536 ? smax : 65536);
 	if (o->replay) /* no devices: a DEVMAP is not needed, keep it minimal */
 		bpf_map__set_max_entries(x->skel->maps.sl_tx_ports, SL_XDP_IFACES_MAX);
 	if (o->pin_dir) {
@@ -131,6 +233,7 @@ int sl_xdp_open(struct sl_xdp **out, const struct sl_xdp_opts *o, char *err, siz
 				continue; /* .bss/.rodata: per program instance */
 			snprintf(path, sizeof(path), "%s/%s", o->pin_dir, name);
 			bpf_map__set_pin_path(m, path);
+			pinned_flags(m, path);
 		}
 	}
 	rc = sluice_xdp__load(x->skel);
@@ -145,19 +248,36 @@ int sl_xdp_open(struct sl_xdp **out, const struct sl_xdp_opts *o, char *err, siz
 	x->skel->bss->sl_rng = o->seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
 	if (x->skel->bss->sl_rng == 0)
 		x->skel->bss->sl_rng = 1;
-	if (config_get(x, &cfg) == 0 && cfg.timeout_ns[0] == 0) {
-		/* a fresh (not reused) config: the defaults */
-		cfg.sessions_max = smax;
-		cfg.timeout_ns[SL_NAT_TO_UDP] = 300ull * 1000000000ull;
-		cfg.timeout_ns[SL_NAT_TO_TCP_EST] = 7440ull * 1000000000ull;
-		cfg.timeout_ns[SL_NAT_TO_TCP_TRANS] = 240ull * 1000000000ull;
-		cfg.timeout_ns[SL_NAT_TO_ICMP] = 60ull * 1000000000ull;
-		cfg.filtering = SL_NAT_FILTER_APDF;
-		rc = config_put(x, &cfg);
-		if (rc) {
-			sl_xdp_close(x);
-			return failrc(err, errlen, rc, "sl_config");
-		}
+	{
+		/* forwarding caches of reused sessions were made by an earlier
+		 * program under smaller versions: start above them */
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		x->skel->bss->sl_fwd_gen =
+			(uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	}
+	if (o->pin_dir)
+		config_maps_reset(x);
+	/* the defaults (reused maps: the earlier run's policy is gone; its port
+	 * blocks stay while the config gives the same size) */
+	config_get(x, &cfg);
+	x->blk_size = cfg.pb_size;
+	x->blk_per_host = cfg.pb_per_host;
+	cfg.pb_size = 0;
+	cfg.pb_per_host = 0;
+	cfg.nat_enabled = 0;
+	cfg.n_pool_addrs = 0;
+	cfg.limit_per_host = 0;
+	cfg.sessions_max = smax;
+	cfg.timeout_ns[SL_NAT_TO_UDP] = 300ull * 1000000000ull;
+	cfg.timeout_ns[SL_NAT_TO_TCP_EST] = 7440ull * 1000000000ull;
+	cfg.timeout_ns[SL_NAT_TO_TCP_TRANS] = 240ull * 1000000000ull;
+	cfg.timeout_ns[SL_NAT_TO_ICMP] = 60ull * 1000000000ull;
+	cfg.filtering = SL_NAT_FILTER_APDF;
+	rc = config_put(x, &cfg);
+	if (rc) {
+		sl_xdp_close(x);
+		return failrc(err, errlen, rc, "sl_config");
 	}
 	*out = x;
 	return 0;
@@ -208,7 +328,10 @@ static int fib_put(struct sl_xdp *x, const struct sl_prefix *p, const struct sl_
 		memcpy(k.addr, p->addr.v6, 16);
 		rc = bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_fib6), &k, nh, BPF_ANY);
 	}
-	return rc ? -errno : 0;
+	if (rc)
+		return -errno;
+	fwd_changed(x);
+	return 0;
 }
 
 static int fib_del(struct sl_xdp *x, const struct sl_prefix *p)
@@ -223,7 +346,10 @@ static int fib_del(struct sl_xdp *x, const struct sl_prefix *p)
 		memcpy(k.addr, p->addr.v6, 16);
 		rc = bpf_map_delete_elem(bpf_map__fd(x->skel->maps.sl_fib6), &k);
 	}
-	return rc ? -errno : 0;
+	if (rc)
+		return -errno;
+	fwd_changed(x);
+	return 0;
 }
 
 static struct sl_prefix host_prefix(const struct sl_ip *a)
@@ -338,12 +464,19 @@ static int iface_add(struct sl_xdp *x, const struct sl_cmd_interface *ifc,
 	k.vlan = ifc->vlan;
 	if (bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_ifaces), &k, &slot, BPF_ANY))
 		return failrc(err, errlen, -errno, "sl_ifaces");
+	if (ifc->vlan == 0 && ifindex < SL_XDP_IFINDEX_FAST) {
+		uint32_t v1 = slot + 1;
+		if (bpf_map_update_elem(
+			    bpf_map__fd(x->skel->maps.sl_if_index), &ifindex, &v1, BPF_ANY))
+			return failrc(err, errlen, -errno, "sl_if_index");
+	}
 	if (!x->replay && bpf_map_update_elem(
 				  bpf_map__fd(x->skel->maps.sl_tx_ports), &slot, &ifindex, BPF_ANY))
 		return failrc(err, errlen, -errno, "sl_tx_ports (DEVMAP)");
 	snprintf(x->names[slot], SL_NAME_MAX, "%s", ifc->name);
 	x->ifindex[slot] = ifindex;
 	x->n_ifaces++;
+	fwd_changed(x);
 	rc = iface_routes(x, slot, ifc);
 	return rc ? failrc(err, errlen, rc, "connected routes") : 0;
 }
@@ -365,12 +498,17 @@ int sl_xdp_neigh_set(struct sl_xdp *x, unsigned int slot, const struct sl_ip *ip
 	const uint8_t mac[6], bool is_static)
 {
 	struct sl_xdp_neigh_key k;
-	struct sl_xdp_neigh v = {.is_static = is_static};
+	struct sl_xdp_neigh v = {.is_static = is_static}, old;
+	int fd = bpf_map__fd(x->skel->maps.sl_neigh);
 
 	neigh_key(&k, slot, ip);
 	memcpy(v.mac, mac, 6);
-	return bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_neigh), &k, &v, BPF_ANY) ? -errno
-											 : 0;
+	if (bpf_map_lookup_elem(fd, &k, &old) == 0 && memcmp(&old, &v, sizeof(v)) == 0)
+		return 0; /* unchanged (the kernel reports state changes too) */
+	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+		return -errno;
+	fwd_changed(x);
+	return 0;
 }
 
 int sl_xdp_neigh_del(struct sl_xdp *x, unsigned int slot, const struct sl_ip *ip)
@@ -378,7 +516,10 @@ int sl_xdp_neigh_del(struct sl_xdp *x, unsigned int slot, const struct sl_ip *ip
 	struct sl_xdp_neigh_key k;
 
 	neigh_key(&k, slot, ip);
-	return bpf_map_delete_elem(bpf_map__fd(x->skel->maps.sl_neigh), &k) ? -errno : 0;
+	if (bpf_map_delete_elem(bpf_map__fd(x->skel->maps.sl_neigh), &k))
+		return -errno;
+	fwd_changed(x);
+	return 0;
 }
 
 /* ---------- NAT ---------- */
@@ -427,6 +568,7 @@ static int forward_cmd(struct sl_xdp *x, const struct sl_cmd *c, char *err, size
 	int out = bpf_map__fd(x->skel->maps.sl_nat_map_out);
 	struct sl_xdp_nat_map old;
 	uint32_t idx;
+	int rc;
 
 	if (c->type == SL_CMD_NAT_FORWARD_DEL) {
 		if (bpf_map_lookup_elem(out, &ko, &old))
@@ -435,7 +577,9 @@ static int forward_cmd(struct sl_xdp *x, const struct sl_cmd *c, char *err, size
 		ki.port = old.int_port;
 		bpf_map_delete_elem(out, &ko);
 		bpf_map_delete_elem(in, &ki);
-		return 0;
+		/* its sessions end with it (as in the DPDK backend) */
+		rc = sl_xdp_nat_sessions_del_ep(x, &ko);
+		return rc < 0 ? failrc(err, errlen, rc, "nat forward del") : 0;
 	}
 	if (bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.sl_nat_pool_idx), &f->ext_ip, &idx))
 		return fail(err, errlen, "nat forward add: outside address is not a pool address");
@@ -487,7 +631,62 @@ static int mss_clamp(struct sl_xdp *x, const struct sl_cmd_nat_param *p, char *e
 	if (bpf_map_lookup_elem(fd, &s, &v))
 		return failrc(err, errlen, -errno, "sl_iface_info");
 	v.mss_clamp = (uint16_t)p->value;
-	return bpf_map_update_elem(fd, &s, &v, BPF_ANY) ? failrc(err, errlen, -errno, "mss") : 0;
+	if (bpf_map_update_elem(fd, &s, &v, BPF_ANY))
+		return failrc(err, errlen, -errno, "mss");
+	fwd_changed(x);
+	return 0;
+}
+
+/* Every block assignment goes: hosts hold none. */
+static void blocks_clear(struct sl_xdp *x)
+{
+	int fh = bpf_map__fd(x->skel->maps.sl_nat_host);
+	uint32_t k, nk, *keys = NULL;
+	size_t n = 0, cap = 0;
+	void *prev = NULL;
+
+	map_clear(bpf_map__fd(x->skel->maps.sl_nat_blk), sizeof(struct sl_xdp_nat_blk_key), NULL);
+	while (bpf_map_get_next_key(fh, prev, &nk) == 0) {
+		k = nk;
+		prev = &k;
+		if (n == cap) {
+			uint32_t *b = realloc(keys, (cap = cap ? cap * 2 : 64) * sizeof(*keys));
+			if (b == NULL)
+				break;
+			keys = b;
+		}
+		keys[n++] = k;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct sl_xdp_nat_host h;
+		if (bpf_map_lookup_elem(fh, &keys[i], &h) == 0 && h.n_blk) {
+			h.n_blk = 0;
+			bpf_map_update_elem(fh, &keys[i], &h, BPF_EXIST);
+		}
+	}
+	free(keys);
+}
+
+/* nat port-block size N blocks-per-host M | off */
+static int port_block(struct sl_xdp *x, const struct sl_cmd_nat_param *p, char *err, size_t errlen)
+{
+	struct sl_xdp_config cfg;
+	int rc = config_get(x, &cfg);
+
+	if (rc)
+		return failrc(err, errlen, rc, "sl_config");
+	if (p->kind > SL_XDP_PB_HOST_MAX)
+		return fail(err, errlen, "nat port-block: at most %d blocks per host",
+			SL_XDP_PB_HOST_MAX);
+	cfg.pb_size = (uint16_t)p->value;
+	cfg.pb_per_host = (uint8_t)p->kind;
+	if (p->value && (p->value != x->blk_size || p->kind != x->blk_per_host)) {
+		/* blocks of another size (an earlier run's): gone */
+		blocks_clear(x);
+		x->blk_size = (uint16_t)p->value;
+		x->blk_per_host = (uint8_t)p->kind;
+	}
+	return config_put(x, &cfg);
 }
 
 int sl_xdp_apply(struct sl_xdp *x, const struct sl_cmd *c, sl_xdp_resolve_fn resolve, void *arg,
@@ -530,6 +729,8 @@ int sl_xdp_apply(struct sl_xdp *x, const struct sl_cmd *c, sl_xdp_resolve_fn res
 		return nat_param(x, c, err, errlen);
 	case SL_CMD_MSS_CLAMP:
 		return mss_clamp(x, &c->nat, err, errlen);
+	case SL_CMD_NAT_PORT_BLOCK:
+		return port_block(x, &c->nat, err, errlen);
 	default:
 		return fail(err, errlen, "command type %d not supported", (int)c->type);
 	}

@@ -136,6 +136,15 @@ uint64_t sl_xdp_session_timeout(const struct sl_xdp *x, const struct sl_xdp_nat_
 int sl_xdp_nat_expire(struct sl_xdp *x, uint64_t now, uint64_t *next);
 
 /**
+ * Delete every NAT session whose mapping's outside endpoint is @p ext
+ * (protocol without SL_XDP_PROTO_STATIC) and take them out of the host and
+ * filtering counts: `nat forward del` ends the forward's sessions, as the
+ * DPDK backend does.
+ * @return the number of sessions deleted, or -errno.
+ */
+int sl_xdp_nat_sessions_del_ep(struct sl_xdp *x, const struct sl_xdp_nat_ep *ext);
+
+/**
  * A number the program bumps whenever it creates a NAT session or changes
  * a TCP session's state (read without a system call): when it moved, a
  * session may expire as early as now + sl_xdp_nat_min_timeout().

@@ -16,6 +16,14 @@ struct {
 	__type(value, __u32);
 } sl_ifaces SEC(".maps");
 
+/* the untagged interfaces by ifindex: an array lookup instead of a hash */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SL_XDP_IFINDEX_FAST);
+	__type(key, __u32);
+	__type(value, __u32);
+} sl_if_index SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, SL_XDP_IFACES_MAX);
@@ -143,6 +151,14 @@ struct {
 	__type(value, struct sl_xdp_frag);
 } sl_nat_frag SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sl_xdp_nat_blk_key);
+	__type(value, struct sl_xdp_nat_blk);
+} sl_nat_blk SEC(".maps");
+
 /* Runtime constant: set by the loader before load. */
 const volatile __u8 sl_replay = 0; /* 1: offline replay (no DEVMAP, clock below) */
 
@@ -151,6 +167,7 @@ __u64 sl_now;			  /* replay clock, ns: written before every run */
 __u32 sl_replay_ifindex;	  /* replay: the device the next frame arrives on */
 __u64 sl_rng;			  /* xorshift64* state, seeded by the loader */
 __u64 sl_nat_gen;		  /* bumped on session creation / TCP state change */
+__u64 sl_fwd_gen;		  /* forwarding state version (sessions' caches): the loader's */
 __u32 sl_next_addr;		  /* round-robin of pool addresses for new hosts */
 struct sl_xdp_verdict sl_verdict; /* the last packet's decision (replay) */
 

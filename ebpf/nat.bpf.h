@@ -71,23 +71,35 @@ static __always_inline __u64 nat_timeout(const struct sl_xdp_config *cfg, __u8 p
 	return cfg->timeout_ns[2];
 }
 
-/* The live session whose t[dir] is k: its dir-0 entry (the state). */
-static __always_inline struct sl_xdp_nat_sess *sess_find(
-	const struct sl_xdp_nat_tuple *k, const struct sl_xdp_config *cfg, __u64 now, __u32 *dir)
+/*
+ * The live session entry whose t[dir] is k (*ent: the same entry). Each of
+ * a session's two entries keeps the last time a packet of its direction
+ * was seen, and both the TCP state: a packet whose own direction was seen
+ * within the timeout needs one lookup; otherwise the other entry decides
+ * too (the session's idle time is that of its later direction).
+ */
+static __always_inline struct sl_xdp_nat_sess *sess_find(const struct sl_xdp_nat_tuple *k,
+	const struct sl_xdp_config *cfg, __u64 now, __u32 *dir, struct sl_xdp_nat_sess **ent)
 {
-	struct sl_xdp_nat_sess *e = bpf_map_lookup_elem(&sl_nat_sess, k), *st = e;
+	struct sl_xdp_nat_sess *e = bpf_map_lookup_elem(&sl_nat_sess, k), *o;
+	__u64 last;
 
+	*ent = e;
 	if (e == NULL)
 		return NULL;
-	if (e->dir) {
-		st = bpf_map_lookup_elem(&sl_nat_sess, &e->t[0]);
-		if (st == NULL)
+	last = e->last_seen;
+	if (now > last && now - last > nat_timeout(cfg, e->t[0].proto, e->tcp)) {
+		o = bpf_map_lookup_elem(&sl_nat_sess, &e->t[(e->dir ^ 1) & 1]);
+		if (o == NULL)
 			return NULL;
+		if (o->last_seen > last)
+			last = o->last_seen;
+		if (now > last &&
+			now - last > nat_timeout(cfg, e->t[0].proto, (__u8)(e->tcp | o->tcp)))
+			return NULL; /* idle too long: as if there were none */
 	}
-	if (now > st->last_seen && now - st->last_seen > nat_timeout(cfg, st->t[0].proto, st->tcp))
-		return NULL; /* idle too long: as if there were none */
 	*dir = e->dir;
-	return st;
+	return e;
 }
 
 /* The tuple a packet matching s->t[dir] is rewritten to. */
@@ -164,7 +176,12 @@ static __always_inline void nat_tcp_track(struct sl_xdp_nat_sess *s, __u32 dir, 
 	if (flags & 0x04)
 		add |= SL_XDP_TCP_RST;
 	if (add & ~s->tcp) {
+		/* both entries carry the state (rare: SYN, FIN, RST) */
+		struct sl_xdp_nat_sess *o =
+			bpf_map_lookup_elem(&sl_nat_sess, &s->t[(s->dir ^ 1) & 1]);
 		s->tcp |= add;
+		if (o)
+			o->tcp |= s->tcp;
 		__sync_fetch_and_add(&sl_nat_gen, 1);
 	}
 }
@@ -210,6 +227,13 @@ struct port_search {
 	__u32 range, start;
 	__u8 proto;
 	__u8 found;
+	/* port blocks (nat port-block) */
+	__u32 bsize;	/* ports per block */
+	__u32 bbase;	/* first port of the block searched */
+	__u32 baddr;	/* pool address index */
+	__u32 bfrom;	/* the free-block search starts here */
+	__u32 bclaimed; /* the block claimed for the host, or SL_XDP_SLOT_NONE */
+	__u32 bhost;	/* the host (inside address) */
 };
 
 /* Per-CPU scratch space: keeps big temporaries off the 512-byte stack. */
@@ -283,6 +307,115 @@ static long port_linear_cb(__u32 i, void *ctx)
 	return port_take(s, (__u16)(s->lo + (s->start + i) % s->range));
 }
 
+/* ---------- port blocks (nat port-block size N blocks-per-host M) ---------- */
+
+static long port_block_cb(__u32 i, void *ctx)
+{
+	struct nat_scratch *sc = scratch();
+	struct port_search *s;
+
+	if (sc == NULL)
+		return 1;
+	s = &sc->ps;
+	if (s->bsize == 0)
+		return 1;
+	return port_take(s, (__u16)(s->bbase + (s->start + i) % s->bsize));
+}
+
+/* A free port of block b, from a random start. */
+static __always_inline int blk_pick(struct port_search *ps, __u32 b)
+{
+	ps->bbase = ps->lo + b * ps->bsize;
+	ps->start = (__u32)(nat_rnd() % ps->bsize);
+	bpf_loop(ps->bsize, port_block_cb, NULL, 0);
+	return ps->found;
+}
+
+/* The lowest block from bfrom on that no host holds: claimed for bhost
+ * (BPF_NOEXIST: two CPUs never claim one block). */
+static long free_block_cb(__u32 i, void *ctx)
+{
+	struct nat_scratch *sc = scratch();
+	struct sl_xdp_nat_blk_key k = {0};
+	struct sl_xdp_nat_blk v = {0};
+	struct port_search *s;
+
+	if (sc == NULL)
+		return 1;
+	s = &sc->ps;
+	k.addr = s->baddr;
+	k.blk = s->bfrom + i;
+	if (bpf_map_lookup_elem(&sl_nat_blk, &k))
+		return 0;
+	v.host = s->bhost;
+	v.since = s->now;
+	if (bpf_map_update_elem(&sl_nat_blk, &k, &v, BPF_NOEXIST) != 0)
+		return 0;
+	s->bclaimed = k.blk;
+	return 1;
+}
+
+/*
+ * Port block allocation, as the DPDK backend: the inside port if it lies in
+ * one of the host's blocks and is free, else a random free port of its
+ * blocks, else (while it holds fewer than blocks-per-host) the lowest free
+ * block of the address becomes the host's and the port comes from it (the
+ * inside port if it lies there, else a random one). @return 1 on success.
+ */
+static __always_inline int pb_alloc(const struct sl_xdp_config *cfg, struct port_search *ps,
+	struct sl_xdp_nat_host *h, __u32 ai, __u32 host, __u16 want)
+{
+	__u32 size = cfg->pb_size, nb = ps->range / size, n = h->n_blk, wb = SL_XDP_SLOT_NONE;
+
+	if (nb == 0)
+		return 0;
+	if (n > SL_XDP_PB_HOST_MAX)
+		n = SL_XDP_PB_HOST_MAX;
+	ps->bsize = size;
+	if (want >= ps->lo && (__u32)(want - ps->lo) < nb * size)
+		wb = (__u32)(want - ps->lo) / size;
+	for (int i = 0; i < SL_XDP_PB_HOST_MAX; i++) {
+		if (i >= n)
+			break;
+		if (h->blk[i] == wb) {
+			if (port_take(ps, want))
+				return 1;
+			break;
+		}
+	}
+	for (int i = 0; i < SL_XDP_PB_HOST_MAX; i++) {
+		if (i >= n)
+			break;
+		if (blk_pick(ps, h->blk[i]))
+			return 1;
+	}
+	if (n >= cfg->pb_per_host || n >= SL_XDP_PB_HOST_MAX)
+		return 0;
+	ps->baddr = ai;
+	ps->bhost = host;
+	ps->bfrom = 0;
+	/* a free block has none of its ports taken or cooling; one that is
+	 * only static forwards gives nothing: back, and the next one */
+	for (int tries = 0; tries < 4 && ps->bfrom < nb; tries++) {
+		struct sl_xdp_nat_blk_key k = {.addr = ai};
+		ps->bclaimed = SL_XDP_SLOT_NONE;
+		bpf_loop(nb - ps->bfrom, free_block_cb, NULL, 0);
+		if (ps->bclaimed == SL_XDP_SLOT_NONE)
+			return 0;
+		if (!(ps->bclaimed == wb && port_take(ps, want)))
+			blk_pick(ps, ps->bclaimed);
+		if (ps->found) {
+			h->blk[n & (SL_XDP_PB_HOST_MAX - 1)] = (__u16)ps->bclaimed;
+			h->n_blk = n + 1;
+			return 1;
+		}
+		k.blk = ps->bclaimed;
+		bpf_map_delete_elem(&sl_nat_blk, &k);
+		ps->bfrom = ps->bclaimed + 1;
+	}
+	return 0;
+}
+
 /* ---------- hosts, mappings, sessions ---------- */
 
 static __always_inline struct sl_xdp_nat_host *host_get(const struct sl_xdp_config *cfg, __u32 ip)
@@ -298,8 +431,8 @@ static __always_inline struct sl_xdp_nat_host *host_get(const struct sl_xdp_conf
 }
 
 /* The mapping of inside endpoint (proto, ip, port), created if needed. */
-static __always_inline struct sl_xdp_nat_map *mapping_for(struct pkt *p, __u8 proto, __u32 ip,
-	__u16 port, const struct sl_xdp_nat_host *h, __u32 *why)
+static __always_inline struct sl_xdp_nat_map *mapping_for(
+	struct pkt *p, __u8 proto, __u32 ip, __u16 port, struct sl_xdp_nat_host *h, __u32 *why)
 {
 	struct sl_xdp_nat_ep k = {.ip = ip, .port = port, .proto = proto};
 	struct sl_xdp_nat_map *m = bpf_map_lookup_elem(&sl_nat_map_in, &k);
@@ -331,7 +464,9 @@ static __always_inline struct sl_xdp_nat_map *mapping_for(struct pkt *p, __u8 pr
 	ps->lo = a->lo;
 	ps->range = (__u32)a->hi - a->lo + 1;
 	ps->proto = proto;
-	if (!(want >= a->lo && want <= a->hi && port_take(ps, want))) {
+	if (p->cfg->pb_size) {
+		pb_alloc(p->cfg, ps, h, ai, ip, want);
+	} else if (!(want >= a->lo && want <= a->hi && port_take(ps, want))) {
 		bpf_loop(32, port_random_cb, NULL, 0);
 		if (!ps->found) {
 			ps->start = (__u32)(nat_rnd() % ps->range);

@@ -176,7 +176,38 @@ static __noinline int nat_miss(struct pkt *p, int kind, struct sl_xdp_nat_tuple 
 		return v_drop(p, SL_DROP_BAD_IP_HEADER);
 	/* the new session's t[0] is this packet */
 	nat_apply(p, ip, end, s, 0, flags);
+	p->ce = s;
+	p->ce_gen = sl_fwd_gen;
 	return RC_FWD;
+}
+
+/* A packet of a session whose forwarding cache is valid: as nat_main +
+ * nat_forward + forward() without the FIB and neighbour lookups. */
+static __noinline int nat_cached(
+	struct pkt *p, struct sl_xdp_nat_sess *s, __u32 dir, __u8 flags, __u64 w)
+{
+	struct xdp_md *ctx = p->ctx;
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u8 *ip = data + (p->l2 & 0x1f), b[8];
+	struct sl_xdp_iface *oif;
+	__u32 slot;
+
+	__builtin_memcpy(b, &w, 8);
+	slot = *(__u16 *)(b + 6);
+	oif = iface_at(slot);
+	if ((void *)(ip + 20) > end)
+		return v_drop(p, SL_DROP_BAD_IP_HEADER);
+	if (oif == NULL || !oif->in_use)
+		return v_drop(p, SL_DROP_NO_INTERFACE);
+	if (ip[8] <= 1)
+		return v_pass(p);
+	if ((ip[6] & 0x40) && rd16(ip + 2) > oif->mtu)
+		return v_pass(p);
+	nat_apply(p, ip, end, s, dir, flags);
+	if (rd16(ip + 2) > oif->mtu)
+		return v_pass(p); /* the kernel fragments it */
+	mss_clamp_pkt(p, oif);
+	return l2_out(p, oif, slot, b, 0, rd16(ip + 2));
 }
 
 /* NAT interfaces: a packet of a live session is translated (RC_FWD). */
@@ -185,16 +216,26 @@ static __noinline int nat_main(struct pkt *p, int kind, struct sl_xdp_nat_tuple 
 	struct xdp_md *ctx = p->ctx;
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	__u8 *ip = data + (p->l2 & 0x1f);
-	struct sl_xdp_nat_sess *s = NULL;
+	struct sl_xdp_nat_sess *s = NULL, *e = NULL;
 	struct sl_xdp_nexthop *nh;
+	__u64 gen = sl_fwd_gen;
 	__u32 dir = 0;
 
 	if ((void *)(ip + 20) > end)
 		return v_drop(p, SL_DROP_BAD_IP_HEADER);
 	if (kind == NK_OK)
-		s = sess_find(key, p->cfg, p->now, &dir);
-	if (s == NULL)
+		s = sess_find(key, p->cfg, p->now, &dir, &e);
+	if (s == NULL || e == NULL)
 		return p->l2_mcast ? RC_ROUTE : RC_MISS;
+	if (gen && *(volatile __u64 *)&e->fwd_gen == gen) {
+		/* the cache: egress and next hop as the FIB and neighbour maps
+		 * said at this version (a forwarding, resolved next hop) */
+		__u64 w = *(volatile __u64 *)&e->fwd_word;
+		if (*(volatile __u64 *)&e->fwd_gen == gen)
+			return nat_cached(p, s, dir, flags, w);
+	}
+	p->ce = e;
+	p->ce_gen = gen;
 	nh = fib4(s->t[(dir ^ 1) & 1].src);
 	if (nh == NULL)
 		return v_pass(p);
@@ -215,7 +256,7 @@ static __noinline int nat_icmp_error(struct pkt *p)
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	__u8 *ip = data + (p->l2 & 0x1f), *icmp, *e, *el4;
 	struct sl_xdp_nat_tuple et = {0}, key = {0}, o, td;
-	struct sl_xdp_nat_sess *s;
+	struct sl_xdp_nat_sess *s, *ent;
 	__u32 ihl, tot, ilen, eihl, quote, dir = 0, d, icd = 0;
 	__u16 c, old;
 
@@ -256,7 +297,7 @@ static __noinline int nat_icmp_error(struct pkt *p)
 	key.sport = et.dport;
 	key.dport = et.sport;
 	key.proto = et.proto;
-	s = sess_find(&key, p->cfg, p->now, &dir);
+	s = sess_find(&key, p->cfg, p->now, &dir, &ent);
 	if (s == NULL)
 		goto no_session;
 	td = s->t[dir & 1];
@@ -514,7 +555,7 @@ int sluice_xdp(struct xdp_md *ctx)
 	p.cfg = bpf_map_lookup_elem(&sl_config, &zero);
 	if (p.cnt == NULL || p.cfg == NULL)
 		return XDP_ABORTED;
-	p.now = sl_replay ? sl_now : bpf_ktime_get_ns();
+	p.now = sl_replay ? sl_now : bpf_ktime_get_coarse_ns();
 	p.cnt->rx++;
 	if ((void *)(eth + 14) > end)
 		return v_drop(&p, SL_DROP_TRUNCATED);
@@ -532,10 +573,17 @@ int sluice_xdp(struct xdp_md *ctx)
 		return v_drop(&p, SL_DROP_VLAN_QINQ);
 	}
 	ik.ifindex = sl_replay ? sl_replay_ifindex : in_ifindex;
-	slot = bpf_map_lookup_elem(&sl_ifaces, &ik);
-	if (slot == NULL)
-		return v_drop(&p, SL_DROP_NO_INTERFACE);
-	p.in_slot = *slot;
+	if (ik.vlan == 0 && ik.ifindex < SL_XDP_IFINDEX_FAST) {
+		slot = bpf_map_lookup_elem(&sl_if_index, &ik.ifindex);
+		if (slot == NULL || *slot == 0)
+			return v_drop(&p, SL_DROP_NO_INTERFACE);
+		p.in_slot = *slot - 1;
+	} else {
+		slot = bpf_map_lookup_elem(&sl_ifaces, &ik);
+		if (slot == NULL)
+			return v_drop(&p, SL_DROP_NO_INTERFACE);
+		p.in_slot = *slot;
+	}
 	p.iif = iface_at(p.in_slot);
 	if (p.iif == NULL || !p.iif->in_use)
 		return v_drop(&p, SL_DROP_NO_INTERFACE);

@@ -17,10 +17,12 @@ struct pkt {
 	struct sl_xdp_config *cfg;
 	__u64 now;
 	__u32 in_slot;
-	__u32 l2;		   /* Ethernet (+ VLAN) header length: 14 or 18 */
-	__u32 why;		   /* drop reason of a dropped packet */
-	__u32 nsrc, ndst;	   /* addresses after NAT (when translated) */
-	struct sl_xdp_frag_key fk; /* a first fragment's datagram */
+	__u32 l2;		    /* Ethernet (+ VLAN) header length: 14 or 18 */
+	__u32 why;		    /* drop reason of a dropped packet */
+	__u32 nsrc, ndst;	    /* addresses after NAT (when translated) */
+	struct sl_xdp_frag_key fk;  /* a first fragment's datagram */
+	struct sl_xdp_nat_sess *ce; /* session entry whose forwarding cache forward() fills */
+	__u64 ce_gen;		    /* sl_fwd_gen read before the lookups that fill it */
 	__u8 l2_mcast;
 	__u8 translated;
 	__u8 frag_first; /* record its fate in sl_nat_frag */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <cmocka.h>
 
 #include "backend_xdp.h"
@@ -248,6 +249,79 @@ static void static_neighbours_are_known(void **state)
 		apply(f, "neighbor add 10.9.9.9 lladdr 02:00:00:00:00:09 dev wan0"), -EINVAL);
 }
 
+static void port_block_changes_only_without_sessions(void **state)
+{
+	struct fx *f = *state;
+	struct sl_xdp_config cfg;
+	uint32_t zero = 0;
+
+	assert_int_equal(apply(f, "nat port-block size 64 blocks-per-host 4"), 0);
+	assert_int_equal(bpf_map_lookup_elem(sl_xdp_map_fd(f->x, "sl_config"), &zero, &cfg), 0);
+	assert_int_equal(cfg.pb_size, 64);
+	assert_int_equal(cfg.pb_per_host, 4);
+	assert_int_equal(apply(f, "nat port-block off"), 0);
+	assert_int_equal(bpf_map_lookup_elem(sl_xdp_map_fd(f->x, "sl_config"), &zero, &cfg), 0);
+	assert_int_equal(cfg.pb_size, 0);
+}
+
+static uint16_t csum16(const uint8_t *b, size_t n)
+{
+	uint32_t s = 0;
+
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(b[i] << 8 | b[i + 1]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static int count_sessions(void *arg, const struct sl_xdp_nat_sess *s)
+{
+	(void)s;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int n_sessions(struct fx *f)
+{
+	int n = 0;
+
+	assert_int_equal(sl_xdp_sessions_foreach(f->x, count_sessions, &n), 0);
+	return n;
+}
+
+static void forward_del_ends_its_sessions(void **state)
+{
+	struct fx *f = *state;
+	/* a SYN from 198.51.100.7:4000 to the forward 203.0.113.2:8080, on wan0 */
+	uint8_t fr[54] = {0x02, 0, 0, 0, 0x02, 0x01, 0x02, 0, 0, 0, 0x02, 0xfe, 0x08, 0x00, 0x45, 0,
+		0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 198, 51, 100, 7, 203, 0, 113, 2, 0x0f, 0xa0, 0x1f,
+		0x90, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0};
+	uint8_t out[128];
+	uint32_t out_len;
+	struct sl_xdp_verdict v;
+	uint16_t c = csum16(fr + 14, 20);
+
+	fr[24] = c >> 8;
+	fr[25] = c & 0xff;
+	sl_xdp_set_now(f->x, 1000000000ull);
+	assert_int_equal(sl_xdp_run(f->x, 1001, fr, sizeof(fr), out, sizeof(out), &out_len, &v), 0);
+	assert_int_equal(n_sessions(f), 1);
+	/* another forward's deletion leaves it */
+	assert_int_equal(apply(f, "nat forward add udp 203.0.113.2:53 to 192.168.1.11:53"), 0);
+	assert_int_equal(apply(f, "nat forward del udp 203.0.113.2:53"), 0);
+	assert_int_equal(n_sessions(f), 1);
+	/* port blocks cannot change under live sessions; nothing of the batch goes in */
+	assert_int_equal(apply(f, "route add 10.0.0.0/8 via 192.168.1.254\n"
+				  "nat port-block size 64 blocks-per-host 4"),
+		-EINVAL);
+	assert_non_null(strstr(f->err, "line 2"));
+	assert_non_null(strstr(f->err, "no NAT session"));
+	assert_null(find_route(f, "10.0.0.0/8"));
+	assert_int_equal(apply(f, "nat forward del tcp 203.0.113.2:8080"), 0);
+	assert_int_equal(n_sessions(f), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +333,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(nat_batches_are_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(show_tables_read_the_maps, setup, teardown),
 		cmocka_unit_test_setup_teardown(static_neighbours_are_known, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			port_block_changes_only_without_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(forward_del_ends_its_sessions, setup, teardown),
 	};
 	struct sl_xdp_opts o;
 	struct sl_xdp *x = NULL;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -215,12 +216,85 @@ static void fib_matches_naive_lpm(void **state)
 	sl_xdp_close(x);
 }
 
+static int count_sessions(void *arg, const struct sl_xdp_nat_sess *s)
+{
+	(void)s;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static struct sl_xdp *load_pinned(const char *text, const char *dir)
+{
+	struct sl_cmd_list l;
+	struct sl_xdp_opts o;
+	struct sl_xdp *x = NULL;
+	char err[512];
+
+	assert_int_equal(sl_cmd_list_parse("test", text, &l, err, sizeof(err)), 0);
+	sl_xdp_opts_default(&o, &l, true);
+	o.pin_dir = dir;
+	if (sl_xdp_open(&x, &o, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	if (sl_xdp_apply_config(x, &l, resolve, NULL, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	sl_cmd_list_free(&l);
+	return x;
+}
+
+/* A second program over the first one's pinned maps (an agent restart):
+ * the DEVMAP is reused, the same config applies again (pool, forwards),
+ * and the NAT session made through the first program is still there. */
+static void pinned_maps_take_the_config_again_and_keep_sessions(void **state)
+{
+	static const char cfg[] =
+		"interface lan0 device d0 address 192.168.1.1/24 role inside mac "
+		"02:00:00:00:01:01\n"
+		"interface wan0 device d1 address 203.0.113.2/24 role outside mac "
+		"02:00:00:00:02:01\n"
+		"nat pool add 203.0.113.2/32\n"
+		"nat forward add tcp 203.0.113.2:8080 to 192.168.1.10:80\n";
+	/* a SYN from 198.51.100.7:4000 to the forward, received on wan0 */
+	uint8_t fr[54] = {0x02, 0, 0, 0, 0x02, 0x01, 0x02, 0, 0, 0, 0x02, 0xfe, 0x08, 0x00, 0x45, 0,
+		0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 198, 51, 100, 7, 203, 0, 113, 2, 0x0f, 0xa0, 0x1f,
+		0x90, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0};
+	uint8_t out[128];
+	uint32_t out_len, s = 0;
+	struct sl_xdp_verdict v;
+	struct sl_xdp *x;
+	char dir[64], cmd[128];
+	int n = 0;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/sluice-test-%d", (int)getpid());
+	if (mkdir(dir, 0700) != 0) {
+		skip(); /* no bpffs here */
+		return;
+	}
+	for (int i = 14; i < 34; i += 2)
+		s += (uint32_t)(fr[i] << 8 | fr[i + 1]);
+	s = (s & 0xffff) + (s >> 16);
+	s = ~(s + (s >> 16)) & 0xffff;
+	fr[24] = s >> 8;
+	fr[25] = s & 0xff;
+	x = load_pinned(cfg, dir);
+	sl_xdp_set_now(x, 1000000000ull);
+	assert_int_equal(sl_xdp_run(x, 1001, fr, sizeof(fr), out, sizeof(out), &out_len, &v), 0);
+	sl_xdp_close(x);
+	x = load_pinned(cfg, dir);
+	assert_int_equal(sl_xdp_sessions_foreach(x, count_sessions, &n), 0);
+	assert_int_equal(n, 1);
+	sl_xdp_close(x);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(verifier_accepts_the_program),
 		cmocka_unit_test(config_becomes_map_contents),
 		cmocka_unit_test(fib_matches_naive_lpm),
+		cmocka_unit_test(pinned_maps_take_the_config_again_and_keep_sessions),
 	};
 	struct sl_xdp_opts o;
 	struct sl_xdp *x = NULL;

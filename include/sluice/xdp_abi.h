@@ -6,10 +6,12 @@
  * __u32-style types only, no pointers, explicit padding: the same bytes on
  * both sides. Addresses and ports are in network byte order unless a field
  * says otherwise; times are nanoseconds of the program's clock (the replay
- * clock in replay, CLOCK_MONOTONIC (bpf_ktime_get_ns) live).
+ * clock in replay, CLOCK_MONOTONIC_COARSE (bpf_ktime_get_coarse_ns) live).
  *
  * Maps (name: type, key -> value):
  *   sl_ifaces:     HASH      struct sl_xdp_iface_key -> __u32 slot
+ *   sl_if_index:   ARRAY     ifindex (< SL_XDP_IFINDEX_FAST) -> __u32 slot + 1 of the
+ *                            device's untagged interface (0: none; sl_ifaces then)
  *   sl_iface_info: ARRAY     slot -> struct sl_xdp_iface
  *   sl_tx_ports:   DEVMAP    slot -> egress device ifindex (live only)
  *   sl_fib4:       LPM_TRIE  struct sl_xdp_fib4_key -> struct sl_xdp_nexthop
@@ -27,6 +29,8 @@
  *   sl_nat_cool:   HASH      struct sl_xdp_nat_ep (outside) -> __u64 cool-down end
  *   sl_nat_adf:    HASH      struct sl_xdp_nat_adf_key -> __u32 live sessions
  *   sl_nat_frag:   LRU_HASH  struct sl_xdp_frag_key -> struct sl_xdp_frag
+ *   sl_nat_blk:    HASH      struct sl_xdp_nat_blk_key -> struct sl_xdp_nat_blk (port
+ *                            blocks assigned to hosts; nat port-block)
  * Static forwards are mappings with SL_XDP_PROTO_STATIC or'ed into the
  * protocol of both keys (as in the DPDK backend).
  */
@@ -40,6 +44,8 @@
 #define SL_XDP_IFACES_MAX     64   /**< interface slots (sl_iface_info, sl_tx_ports) */
 #define SL_XDP_POOL_ADDRS_MAX 1024 /**< NAT pool addresses */
 #define SL_XDP_SLOT_NONE      0xffffffffu
+#define SL_XDP_IFINDEX_FAST   4096 /**< sl_if_index covers ifindexes below this */
+#define SL_XDP_PB_HOST_MAX    8	   /**< most port blocks per host (= SL_NAT_PB_HOST_MAX) */
 #define SL_XDP_PROTO_STATIC   0x80 /**< or'ed into a static forward's mapping protocol */
 #define SL_XDP_COOLDOWN_NS    (120ull * 1000000000ull)
 #define SL_XDP_FRAG_NS	      (2ull * 1000000000ull)
@@ -116,7 +122,9 @@ struct sl_xdp_config {
 	__u16 n_pool_addrs;
 	__u32 limit_per_host; /**< 0: none */
 	__u32 sessions_max;   /**< sessions (a session uses two sl_nat_sess entries) */
-	__u32 pad;
+	__u16 pb_size;	      /**< nat port-block size (ports per block); 0: off */
+	__u8 pb_per_host;     /**< nat port-block blocks-per-host (<= SL_XDP_PB_HOST_MAX) */
+	__u8 pad;
 	__u64 timeout_ns[4]; /**< enum sl_nat_timeout_kind: udp, tcp-est, tcp-trans, icmp */
 };
 
@@ -154,9 +162,9 @@ struct sl_xdp_nat_tuple {
 /**
  * A session is stored twice in sl_nat_sess, under t[0] (the packet that
  * created it, dir 0) and t[1] (the reply, dir 1). A packet matching t[d] is
- * rewritten to the reverse of t[!d]. The mutable state (last_seen, tcp) is
- * authoritative in the dir 0 entry; the dir 1 entry is found by key and its
- * state forwarded to the dir 0 entry.
+ * rewritten to the reverse of t[!d]. Each entry's last_seen is the last
+ * packet of its direction (the session's idle time counts from the later
+ * of the two); tcp is the session's TCP state, kept in both entries.
  */
 struct sl_xdp_nat_sess {
 	struct sl_xdp_nat_tuple t[2];
@@ -167,6 +175,17 @@ struct sl_xdp_nat_sess {
 	__u8 inside_dir; /**< which tuple holds the inside host as source */
 	__u8 is_static;	 /**< created by a static forward */
 	__u32 pad;
+	/** Forwarding cache of the packets matching this entry's key (each
+	 * entry its own): valid while fwd_gen equals the program's sl_fwd_gen,
+	 * which the loader bumps on every interface, route or neighbour change. */
+	__u64 fwd_gen;
+	union {
+		struct {
+			__u8 mac[6]; /**< next-hop MAC */
+			__u16 slot;  /**< egress interface slot */
+		} fwd;
+		__u64 fwd_word; /**< the same 8 bytes, read and written at once */
+	};
 };
 
 /** A mapping endpoint key: (protocol [| SL_XDP_PROTO_STATIC], address, port). */
@@ -188,6 +207,24 @@ struct sl_xdp_nat_map {
 struct sl_xdp_nat_host {
 	__u32 addr; /**< paired pool address index */
 	__u32 n_sessions;
+	__u8 n_blk; /**< port blocks held on addr (nat port-block) */
+	__u8 pad[3];
+	__u16 blk[SL_XDP_PB_HOST_MAX]; /**< their numbers (block b: ports lo + b*size ...) */
+};
+
+/** Key of sl_nat_blk: port block @p blk of pool address @p addr (index). */
+struct sl_xdp_nat_blk_key {
+	__u32 addr;
+	__u32 blk;
+};
+
+/** An assigned port block: its host, and since when (the expiry leaves a
+ * block alone for a second after its assignment: its first port may be
+ * on its way). */
+struct sl_xdp_nat_blk {
+	__u32 host;
+	__u32 pad;
+	__u64 since;
 };
 
 /** Address-dependent filtering: sessions of outside endpoint ep with remote. */

@@ -429,7 +429,7 @@ class Case:
         with open(os.path.join(self.out_dir, 'expect.json'), 'w') as f:
             json.dump(exp, f, indent=2, sort_keys=True)
             f.write('\n')
-        self.write_xdp(packets, drops)
+        self.write_xdp(packets, drops, extra)
 
 
 _BROKEN = set()
@@ -741,8 +741,12 @@ def ip_frame(src_mac_, dst_mac, ip, t):
 # ("kernel"), the counters as XDP counts them ("expect": the kernel's packets
 # are "local") and, when the gateway's own frames (ICMP errors, ARP/ND,
 # echo replies, packets sent after resolution) were expected, the output
-# without them (IF.xdp.out.pcap). The rules below find most of them; a
-# generator names the others with Case.kernel() / Case.kernel_out().
+# without them (IF.xdp.out.pcap). The rules below find most of them (ARP,
+# ND, the gateway's own addresses, causes of ICMP errors, frames forwarded
+# to a neighbour that is not static: replay has no kernel to learn one); a
+# generator names the others with Case.kernel() / Case.kernel_out(), the
+# frames XDP drops where DPDK does otherwise with Case.xdp_drop(), and a
+# case XDP does not handle with Case.xdp_skip().
 
 _SLOW_OUT = {}    # id -> frame: built by the gateway's slow path (the kernel, on XDP)
 _KERNEL_IN = {}   # id -> frame: input packets the XDP program passes to the kernel
@@ -775,6 +779,65 @@ echo_reply4 = _wrap_slow(echo_reply4)
 echo_reply6 = _wrap_slow(echo_reply6)
 arp_request_out = _wrap_slow(arp_request_out, cause_arg=False)
 nd_ns_out = _wrap_slow(nd_ns_out, cause_arg=False)
+
+
+_FWD_OUT = {}   # id(out) -> (cause, egress interface name, next-hop MAC): forwarded frames
+
+
+def _wrap_fwd(fn):
+    """forward4/forward6/nat_forward: remember which input a forwarded frame
+    comes from and the neighbour it is sent to. The XDP program knows only
+    the neighbours in its map: in replay, the config's static `neighbor add`
+    entries (live, the agent copies the kernel's table into it). A frame the
+    DPDK backend sends to a neighbour it learned (ARP/ND, resolution) is, on
+    XDP replay, an input passed to the kernel."""
+    def w(frame, out_iface, next_hop_mac, *a, **kw):
+        out = fn(frame, out_iface, next_hop_mac, *a, **kw)
+        name = out_iface if isinstance(out_iface, str) else out_iface['name']
+        _FWD_OUT[id(out)] = (frame, name, next_hop_mac.lower(), out)
+        return out
+    w.__doc__ = fn.__doc__
+    w.__name__ = fn.__name__
+    return w
+
+
+forward4 = _wrap_fwd(forward4)
+forward6 = _wrap_fwd(forward6)
+nat_forward = _wrap_fwd(nat_forward)
+
+
+def _static_neighbours(config):
+    """(interface name, MAC) of the config's `neighbor add` entries."""
+    out = set()
+    for line in config.splitlines():
+        w = line.split('#')[0].split()
+        if w[:2] == ['neighbor', 'add'] and 'lladdr' in w and 'dev' in w:
+            out.add((w[w.index('dev') + 1], w[w.index('lladdr') + 1].lower()))
+    return out
+
+
+def _gateway_built(p, macs):
+    """True for an ARP or ND frame sent from one of the gateway's MACs: the
+    slow path builds those (on XDP, the kernel)."""
+    b = bytes(p)
+    if len(b) < 14 or b[6:12] not in macs:
+        return False
+    off, et = 14, struct.unpack('!H', b[12:14])[0]
+    if et == 0x8100 and len(b) >= 18:
+        off, et = 18, struct.unpack('!H', b[16:18])[0]
+    if et == 0x0806:
+        return True
+    return (et == 0x86dd and len(b) >= off + 41 and b[off + 6] == 58 and b[off + 7] == 255
+            and 133 <= b[off + 40] <= 137)
+
+
+def _config_macs(config):
+    out = set()
+    for line in config.splitlines():
+        w = line.split('#')[0].split()
+        if w[:1] == ['interface'] and 'mac' in w:
+            out.add(mac_bytes(w[w.index('mac') + 1]))
+    return out
 
 
 def _config_addrs(config):
@@ -867,8 +930,54 @@ def _case_not_kernel(self, *pkts):
     self._not_kernel = getattr(self, '_not_kernel', set()) | {id(p) for p in pkts}
 
 
-def _write_xdp(self, packets, drops):
+XDP_FRAG_NOTE = ('a non-first fragment arriving before its first one is dropped at once as '
+                 'nat-fragment-unmatched: the XDP program cannot hold packets')
+
+
+def _case_xdp_drop(self, reason, *pkts, instead=None, note=None):
+    """Input packets the XDP program drops under `reason` where the DPDK
+    backend does otherwise: forwards them (their forwarded frames are then not
+    expected on XDP) or, with instead=R, drops them under reason R."""
+    self._xdp_drops = getattr(self, '_xdp_drops', []) + [(reason, p, instead) for p in pkts]
+    if note:
+        self._xdp_notes = getattr(self, '_xdp_notes', []) + [note]
+
+
+def _case_xdp_skip(self, reason):
+    """The XDP backend does not handle this case: xdp.json {"skip": reason}."""
+    self._xdp_skip = reason
+
+
+def _write_xdp(self, packets, drops, extra=None):
+    path = os.path.join(self.out_dir, 'xdp.json')
+    if getattr(self, '_xdp_skip', None):
+        with open(path, 'w') as f:
+            json.dump({'skip': self._xdp_skip}, f, indent=2, sort_keys=True)
+            f.write('\n')
+        return
     addrs, pools = _config_addrs(self.config)
+    xdrops = getattr(self, '_xdp_drops', [])
+    xdropped = {id(p) for _, p, _ in xdrops}
+    drops = dict(drops)
+    for reason, p, instead in xdrops:
+        drops[reason] = drops.get(reason, 0) + 1
+        if instead:
+            drops[instead] -= 1
+    unsent = set()
+    for pkts in self.outputs.values():
+        for p in pkts:
+            f = _FWD_OUT.get(id(p))
+            if f is not None and id(f[0]) in xdropped:
+                unsent.add(id(p))
+    static = _static_neighbours(self.config)
+    macs = _config_macs(self.config)
+    for pkts in self.outputs.values():
+        for p in pkts:
+            f = _FWD_OUT.get(id(p))
+            if f is not None and (f[1], f[2]) not in static:
+                _slow(p, f[0])
+            elif _gateway_built(p, macs):
+                _slow(p)
     not_k = getattr(self, '_not_kernel', set())
     kernel = {}
     for name in self.order:
@@ -879,15 +988,14 @@ def _write_xdp(self, packets, drops):
             kernel[name] = idx
     outputs, out_files = {}, {}
     for name, pkts in self.outputs.items():
-        kept = [p for p in pkts if id(p) not in _SLOW_OUT]
+        kept = [p for p in pkts if id(p) not in _SLOW_OUT and id(p) not in unsent]
         if len(kept) != len(pkts):
             outputs[name] = kept
             out_files[name] = name + '.xdp.out.pcap'
-    path = os.path.join(self.out_dir, 'xdp.json')
-    if not kernel and not outputs:
+    if not kernel and not outputs and not xdrops:
         return
     n_local = sum(len(v) for v in kernel.values())
-    n_fwd = sum(len([p for p in pkts if id(p) not in _SLOW_OUT])
+    n_fwd = sum(len([p for p in pkts if id(p) not in _SLOW_OUT and id(p) not in unsent])
                 for pkts in self.outputs.values())
     xp = {'rx': packets['rx'], 'forwarded': n_fwd, 'local': n_local,
           'dropped': packets['rx'] - n_fwd - n_local}
@@ -895,12 +1003,17 @@ def _write_xdp(self, packets, drops):
     xd = {k: v for k, v in drops.items() if k not in XDP_KERNEL_REASONS}
     if sum(xd.values()) == xp['dropped']:
         expect['drops'] = dict(xd, **{k: 0 for k in XDP_KERNEL_REASONS})
+    if extra and 'events' in extra:
+        # events of the gateway's slow path (ICMP errors, ARP/ND): the kernel's
+        expect['events'] = {k: 0 for k in extra['events']}
     for name, pkts in outputs.items():
         with open(os.path.join(self.out_dir, out_files[name]), 'wb') as f:
             f.write(pcap_bytes(pkts))
-    x = {'notes': 'XDP: the kernel handles ARP/ND, the gateway\'s own addresses, ICMP '
-                  'errors and unresolved neighbours (generated by pcap-tests/lib/casegen.py)',
-         'kernel': kernel, 'expect': expect}
+    notes = ('XDP: the kernel handles ARP/ND, the gateway\'s own addresses, ICMP '
+             'errors and unresolved neighbours (generated by pcap-tests/lib/casegen.py)')
+    for n in getattr(self, '_xdp_notes', []):
+        notes += '; ' + n
+    x = {'notes': notes, 'kernel': kernel, 'expect': expect}
     if out_files:
         x['outputs'] = out_files
     with open(path, 'w') as f:
@@ -911,4 +1024,6 @@ def _write_xdp(self, packets, drops):
 Case.kernel = _case_kernel
 Case.kernel_out = _case_kernel_out
 Case.not_kernel = _case_not_kernel
+Case.xdp_drop = _case_xdp_drop
+Case.xdp_skip = _case_xdp_skip
 Case.write_xdp = _write_xdp

@@ -36,4 +36,5 @@ c.rx(LAN, p1, p2, p3)
 c.rx(WAN, d1, d2, d3)
 c.tx(WAN, *[arp_request_out(WAN, GW_V4, t=t) for t in (1.0, 2.05, 3.1, 4.5)])
 c.tx(LAN, *[forward4(d, LAN, H1_MAC) for d in (d1, d2, d3)])
+c.kernel(p1, p2, p3)  # XDP: unresolved next hop, passed to the kernel
 c.write({'rx': 6, 'forwarded': 3, 'local': 0, 'dropped': 3}, {'no-neighbour': 3})

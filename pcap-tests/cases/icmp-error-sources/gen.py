@@ -36,4 +36,5 @@ c.rx(DMZ6, p3)
 c.rx(V4ONLY, p4)
 c.tx(LAN, icmp4_error(p1, LAN, 11, 0), icmp4_error(p2, LAN, 11, 0))
 c.tx(V4ONLY, icmp6_error(p4, V4ONLY, 3, 0, src=eui64_link_local(V4ONLY['mac'])))
+c.kernel(p3)  # XDP: TTL expiry goes to the kernel, error or not
 c.write({'rx': 4, 'forwarded': 0, 'local': 0, 'dropped': 4}, {'ttl-exceeded': 4})

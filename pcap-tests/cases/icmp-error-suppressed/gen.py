@@ -43,5 +43,7 @@ q2 = at(l2(H1_MAC, LAN['mac'], ethertype=0x86dd)
         / ICMPv6EchoRequest(id=1, seq=1, data=b'query6'), 2.1)
 c.rx(LAN, p1, p2, p3, p4, p5, p6, q1, q2)
 c.tx(LAN, icmp4_error(q1, LAN, 11, 0), icmp6_error(q2, LAN, 3, 0))
+# XDP: TTL expiry and no route go to the kernel, whether it answers or not
+c.kernel(p1, p2, p3, p5, p6)
 c.write({'rx': 8, 'forwarded': 0, 'local': 0, 'dropped': 8},
         {'ttl-exceeded': 6, 'no-route': 1, 'l2-not-for-us': 1})

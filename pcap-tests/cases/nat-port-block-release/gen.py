@@ -7,7 +7,6 @@ nat-port-exhausted). H1's session is idle from t=1, expires after 30 s
 until t=151: H2 is still refused at t=100. At t=160 the block is free and
 becomes H2's (UDP 1025 kept); now H1 has no block and none is free (t=161,
 nat-port-exhausted). A reply to 1025 reaches H2."""
-import json
 import os
 import sys
 sys.dont_write_bytecode = True
@@ -40,8 +39,3 @@ c.tx(WAN, nat_forward(o1, WAN, GW_MAC, src=POOL, sport=1024),
      nat_forward(o4, WAN, GW_MAC, src=POOL, sport=1025))
 c.tx(LAN, nat_forward(b4, LAN, H2_MAC, dst=H2_V4, dport=1025))
 c.write({'rx': 6, 'forwarded': 3, 'local': 0, 'dropped': 3}, {'nat-port-exhausted': 3})
-# The XDP backend does not allocate port blocks: it refuses the config.
-with open(os.path.join(c.out_dir, 'xdp.json'), 'w') as f:
-    json.dump({'skip': 'port-block allocation is not implemented in the XDP backend'}, f,
-              indent=2, sort_keys=True)
-    f.write('\n')

@@ -8,7 +8,6 @@ H2 UDP 1027, H3 UDP 1029, H1 TCP 1024: ports are per protocol), else a free
 port of the block (H1 UDP 5000 -> 1025, the block's only free UDP port).
 H1's next UDP mapping finds its block full and may not take a second one:
 dropped as nat-port-exhausted. Replies reach each host through its block."""
-import json
 import os
 import sys
 sys.dont_write_bytecode = True
@@ -55,8 +54,3 @@ c.tx(LAN, nat_forward(b1, LAN, H1_MAC, dst=H1_V4, dport=5000),
      nat_forward(b6, LAN, H3_MAC, dst=H3_V4, dport=1029),
      nat_forward(b5, LAN, H1_MAC, dst=H1_V4, dport=1024))
 c.write({'rx': 11, 'forwarded': 10, 'local': 0, 'dropped': 1}, {'nat-port-exhausted': 1})
-# The XDP backend does not allocate port blocks: it refuses the config.
-with open(os.path.join(c.out_dir, 'xdp.json'), 'w') as f:
-    json.dump({'skip': 'port-block allocation is not implemented in the XDP backend'}, f,
-              indent=2, sort_keys=True)
-    f.write('\n')

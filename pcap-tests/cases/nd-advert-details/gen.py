@@ -43,4 +43,5 @@ c.rx(WAN, p1, p2)
 c.tx(LAN, nd_na(LAN['mac'], H2_OPT_MAC, LAN['v6'], H2_V6, LAN['v6'], 1, 1, 1, t=1.0),
      nd_na(LAN['mac'], H3_MAC, LAN['v6'], H3_V6, LAN['v6'], 1, 1, 1, t=1.1),
      forward6(p1, LAN, H2_OPT_MAC), nd_ns_out(LAN, H3_V6, LAN['v6'], t=2.1))
+c.kernel(p2)  # XDP: unresolved neighbour, passed to the kernel
 c.write({'rx': 5, 'forwarded': 1, 'local': 2, 'dropped': 2}, {'bad-icmp': 1, 'no-neighbour': 1})

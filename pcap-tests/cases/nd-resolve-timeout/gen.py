@@ -34,4 +34,5 @@ c.rx(LAN, p1, p2)
 c.rx(WAN, d1, d2, d3)
 c.tx(WAN, *[nd_ns_out(WAN, GW_V6, WAN['v6'], t=t) for t in (1.0, 2.05, 3.1)])
 c.tx(LAN, *[forward6(d, LAN, H1_MAC) for d in (d1, d2, d3)])
+c.kernel(p1, p2)  # XDP: unresolved next hop, passed to the kernel
 c.write({'rx': 5, 'forwarded': 3, 'local': 0, 'dropped': 2}, {'no-neighbour': 2})
