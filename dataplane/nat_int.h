@@ -93,21 +93,30 @@ static inline uint16_t l4_fix(uint16_t c, uint32_t os, uint32_t ns, uint32_t od,
 
 /* RFC 1624 eqn. 3 in parts: the sum of ~old + new words of a change, and
  * its application to a checksum. One address delta serves the IP header and
- * the L4 pseudo-header. */
-static inline uint32_t delta32(uint32_t o, uint32_t n)
+ * the L4 pseudo-header. Whole 32-bit words summed in 64 bits: congruent
+ * (mod 0xffff) to the sum over their 16-bit halves and zero only when that
+ * is, so the folded result has the same bits, in fewer operations. */
+static inline uint64_t delta32(uint32_t o, uint32_t n)
 {
-	return (uint32_t)(uint16_t) ~(o >> 16) + (uint16_t) ~(o & 0xffff) + (n >> 16) +
-	       (n & 0xffff);
+	return (uint64_t)(uint32_t)~o + n;
 }
 
-static inline uint32_t delta16(uint16_t o, uint16_t n)
+static inline uint64_t delta16(uint16_t o, uint16_t n)
 {
-	return (uint32_t)(uint16_t)~o + n;
+	return (uint64_t)(uint16_t)~o + n;
 }
 
-static inline uint16_t csum_apply(uint16_t c, uint32_t delta)
+static inline uint16_t fold64(uint64_t s)
 {
-	return (uint16_t)~sl_csum_fold((uint32_t)(uint16_t)~c + delta);
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)((s & 0xffff) + (s >> 16));
+}
+
+static inline uint16_t csum_apply(uint16_t c, uint64_t delta)
+{
+	return (uint16_t)~fold64((uint16_t)~c + delta);
 }
 
 /*
@@ -119,7 +128,8 @@ static inline void nat_rewrite(uint8_t *ip, const struct sl_nat_tuple *to)
 {
 	unsigned int ihl = (ip[0] & 0x0f) * 4u;
 	uint8_t *l4 = ip + ihl;
-	uint32_t os, od, da, dp;
+	uint32_t os, od;
+	uint64_t da, dp;
 	uint16_t c;
 
 	memcpy(&os, ip + 12, 4);

@@ -426,13 +426,13 @@ static inline uint16_t finish4(
  * and ICMP errors go to the slow path; hits have their FIB key replaced by
  * the translated destination.
  */
-static inline void nat_stage(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t *idx4,
+static inline unsigned int nat_stage(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t *idx4,
 	uint32_t *ip4, unsigned int *n4p, uint16_t *verdict, struct nat_info *ni, uint64_t now)
 {
 	struct sl_dp *dp = w->dp;
 	const struct sl_nat_tuple *keys[SL_BURST];
 	uint32_t data[SL_BURST];
-	unsigned int pos[SL_BURST], nk = 0, n4 = 0, i;
+	unsigned int pos[SL_BURST], nk = 0, n4 = 0, i, news = 0;
 
 	for (i = 0; i < *n4p; i++) {
 		struct rte_mbuf *m = pkts[idx4[i]];
@@ -484,8 +484,10 @@ static inline void nat_stage(struct sl_worker *w, struct rte_mbuf **pkts, uint16
 		if (v == SL_NAT_NONE) {
 			/* a new session soon, likely: its first lookups in flight */
 			const struct sl_meta *meta = sl_meta(pkts[idx4[pos[i]]]);
-			if (dp->ifs.ifaces[meta->iface].role == SL_ROLE_INSIDE)
+			if (dp->ifs.ifaces[meta->iface].role == SL_ROLE_INSIDE) {
 				sl_nat_prefetch_outbound(&dp->nat, keys[i]);
+				news++;
+			}
 			continue;
 		}
 		ss = &dp->nat.sess[v >> 1];
@@ -496,6 +498,21 @@ static inline void nat_stage(struct sl_worker *w, struct rte_mbuf **pkts, uint16
 		ip4[pos[i]] = rte_be_to_cpu_32(ss->t[(v & 1) ^ 1].src);
 	}
 	*n4p = n4;
+	return news;
+}
+
+/* Before the misses of a burst create their sessions one by one: the
+ * bucket each one's reply key most likely goes to, all in flight at once
+ * (the host buckets prefetched by nat_stage have arrived by now). */
+static inline void nat_prefetch_new(struct sl_worker *w, struct rte_mbuf **pkts,
+	const uint16_t *idx4, unsigned int n4, const struct nat_info *ni)
+{
+	const struct sl_dp *dp = w->dp;
+
+	for (unsigned int i = 0; i < n4; i++)
+		if (ni[i].state == NS_MISS &&
+			dp->ifs.ifaces[sl_meta(pkts[idx4[i]])->iface].role == SL_ROLE_INSIDE)
+			sl_nat_prefetch_reply(&dp->nat, &ni[i].key);
 }
 
 static inline uint16_t finish6(struct sl_worker *w, struct rte_mbuf *m, uint32_t nh_id)
@@ -528,7 +545,7 @@ static uint16_t run_burst(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t 
 	uint8_t ip6[SL_BURST][16];
 	uint16_t idx4[SL_BURST], idx6[SL_BURST];
 	uint64_t nh[SL_BURST];
-	unsigned int n4 = 0, n6 = 0, i;
+	unsigned int n4 = 0, n6 = 0, i, news = 0;
 	uint16_t ntx = 0;
 
 	/* two steps ahead: the mbuf header (for the data address and the
@@ -558,12 +575,14 @@ static uint16_t run_burst(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t 
 		verdict[i] = v;
 	}
 	if (n4 && dp->nat.enabled)
-		nat_stage(w, pkts, idx4, ip4, &n4, verdict, ni, now);
+		news = nat_stage(w, pkts, idx4, ip4, &n4, verdict, ni, now);
 	else
 		for (i = 0; i < n4; i++)
 			ni[i].state = NS_NONE;
 	if (n4) {
 		rte_fib_lookup_bulk(sl_fib_v4(&dp->fib), ip4, nh, (int)n4);
+		if (news)
+			nat_prefetch_new(w, pkts, idx4, n4, ni);
 		for (i = 0; i < n4; i++)
 			verdict[idx4[i]] = finish4(w, pkts[idx4[i]], (uint32_t)nh[i], &ni[i], now);
 	}

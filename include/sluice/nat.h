@@ -32,6 +32,15 @@
  * 1M 0.25x -> 0.41-0.48x; new sessions 0.30-0.51 -> 0.92-1.18 M/s (5055-8736
  * -> 2200-2840 cycles); memory 382 -> 129 B/session measured at 16M
  * (5.7 -> 1.93 GiB).
+ *
+ * Creating a burst's sessions: the reply key is the one key creation cannot
+ * know before the port is allocated, and its bucket was creation's main
+ * cache miss, taken under the lock. The pipeline prefetches it on a guess
+ * (port kept on the host's paired address: sl_nat_prefetch_reply) for all
+ * the burst's misses from inside, between the FIB lookup and the creations.
+ * Same machine, paired runs, no hugepages, before -> after: 1385-1524 ->
+ * 1080-1212 cycles per new session (1.71-1.88 -> 2.14-2.41 M/s); with
+ * hugepages 1536 -> 1090. Established Mpps unchanged (within the noise).
  */
 #ifndef SLUICE_NAT_H
 #define SLUICE_NAT_H
@@ -357,6 +366,49 @@ static inline void sl_nat_prefetch_outbound(const struct sl_nat *n, const struct
 	sl_nat_prefetch_key(n, &k, 2); /* a new one: both buckets searched */
 	k = sl_nat_host_key(t->src);
 	sl_nat_prefetch_key(n, &k, 1);
+}
+
+/**
+ * Prefetch the first bucket of the reply key that creating a session for
+ * outbound tuple @p t will most likely add: the inside port kept on the
+ * inside host's paired address (or the next address, for a new host). That
+ * key is the one creation cannot know before the port is allocated, so
+ * without this it waits for a cache miss under the lock. A guess read
+ * without the lock: a wrong one costs a useless prefetch, nothing else.
+ * Call it once the host's bucket has had time to arrive
+ * (sl_nat_prefetch_outbound first).
+ */
+static inline void sl_nat_prefetch_reply(const struct sl_nat *n, const struct sl_nat_tuple *t)
+{
+	struct sl_nat_tuple k = sl_nat_host_key(t->src);
+	uint64_t h = sl_nat_hash(&n->tab, &k);
+	uint32_t bk[2], sig = sl_nat_sig(h), addr = SL_NAT_NONE;
+
+	sl_nat_buckets(&n->tab, h, bk);
+	for (int j = 0; j < 2 && addr == SL_NAT_NONE; j++) {
+		const uint64_t *e = sl_nat_bucket(&n->tab, bk[j]);
+		for (unsigned int m = sl_nat_sig_match(e, sig); m; m &= m - 1) {
+			uint64_t x = __atomic_load_n(&e[__builtin_ctz(m)], __ATOMIC_RELAXED);
+			uint32_t v = (uint32_t)x, hi = v & ~SL_NAT_V_KIND;
+			if ((uint32_t)(x >> 32) == sig && (v & SL_NAT_V_KIND) == SL_NAT_V_HOST &&
+				hi < n->max_hosts &&
+				__atomic_load_n(&n->host[hi].ip, __ATOMIC_RELAXED) == t->src) {
+				addr = __atomic_load_n(&n->host[hi].addr, __ATOMIC_RELAXED);
+				break;
+			}
+		}
+	}
+	if (addr == SL_NAT_NONE)
+		addr = __atomic_load_n(&n->next_addr, __ATOMIC_RELAXED);
+	if (addr >= SL_NAT_ADDRS_MAX)
+		return;
+	k = (struct sl_nat_tuple){.src = t->dst,
+		.dst = __atomic_load_n(&n->addr[addr].ip, __ATOMIC_RELAXED),
+		.sport = t->dport,
+		.dport = t->sport,
+		.proto = t->proto};
+	sl_nat_buckets(&n->tab, sl_nat_hash(&n->tab, &k), bk);
+	rte_prefetch0(sl_nat_bucket(&n->tab, bk[0]));
 }
 
 #define SL_NAT_BULK_MAX 64
