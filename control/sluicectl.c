@@ -61,14 +61,15 @@ static const struct subcmd subcmds[] = {
 		"(\"neighbour\" is accepted too.)\n",
 		cmd_config},
 	{"neighbour", NULL, NULL, NULL, cmd_config},
-	{"nat", "...", "NAT policy (pool, forward, filtering, timeout, limit)",
+	{"nat", "...", "NAT policy (pool, forward, filtering, timeout, limit, port-block)",
 		"Usage: sluicectl nat pool add|del A/P [ports X-Y]\n"
 		"       sluicectl nat forward add|del tcp|udp PUB:PORT [to IN:PORT]\n"
 		"       sluicectl nat filtering endpoint-independent|address-dependent|"
 		"address-port-dependent\n"
 		"       sluicectl nat timeout udp|tcp-established|tcp-transitory|icmp SECONDS\n"
 		"       sluicectl nat limit sessions-per-host N\n"
-		"       sluicectl nat sessions max N\n",
+		"       sluicectl nat sessions max N\n"
+		"       sluicectl nat port-block size N [blocks-per-host M] | off\n",
 		cmd_config},
 	{"tcp", "mss-clamp N dev IFACE", "TCP MSS clamping on an interface",
 		"Usage: sluicectl tcp mss-clamp N dev IFACE\n", cmd_config},
