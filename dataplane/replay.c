@@ -12,6 +12,7 @@
 #include <rte_mbuf.h>
 
 #include <sluice/pipeline.h>
+#include <sluice/pcapio.h>
 #include <sluice/replay.h>
 #include <sluice/slowpath.h>
 
@@ -75,31 +76,22 @@ static void replay_tx(void *ctx, uint16_t iface, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
+#define PROG "sluice-dp replay"
+
 static int read_next(struct input *in)
 {
-	int rc = pcap_next_ex(in->pc, &in->hdr, &in->data);
+	int rc = sl_pcap_in_read(PROG, in->path, in->pc, &in->hdr, &in->data, &in->ts);
 
-	if (rc != 1) {
-		if (rc == PCAP_ERROR)
-			fprintf(stderr,
-				"sluice-dp replay: %s: read error after some packets: %s "
-				"(the rest of the file is ignored)\n",
-				in->path, pcap_geterr(in->pc));
-		in->done = true;
-		return 0;
-	}
-	in->ts = (uint64_t)in->hdr->ts.tv_sec * 1000000000u + (uint64_t)in->hdr->ts.tv_usec;
-	return 1;
+	in->done = rc == 0;
+	return rc;
 }
 
 static int open_inputs(struct replay *r)
 {
-	char err[PCAP_ERRBUF_SIZE];
-
 	for (unsigned int i = 0; i < r->n_in; i++) {
 		struct input *in = &r->in[i];
 		const struct sl_iface *ifc = sl_iface_by_name(&r->dp.ifs, in->iface_name);
-		int dlt;
+		int rc;
 
 		if (ifc == NULL) {
 			fprintf(stderr,
@@ -108,22 +100,9 @@ static int open_inputs(struct replay *r)
 			return -ENOENT;
 		}
 		in->iface = ifc->id;
-		in->pc = pcap_open_offline_with_tstamp_precision(
-			in->path, PCAP_TSTAMP_PRECISION_NANO, err);
-		if (in->pc == NULL) {
-			fprintf(stderr, "sluice-dp replay: %s: %s\n", in->path, err);
-			return -EIO;
-		}
-		dlt = pcap_datalink(in->pc);
-		if (dlt != DLT_EN10MB) {
-			const char *name = pcap_datalink_val_to_name(dlt);
-			fprintf(stderr,
-				"sluice-dp replay: %s: link type %d (%s) is not Ethernet; only "
-				"Ethernet "
-				"(linktype 1) captures can be replayed\n",
-				in->path, dlt, name ? name : "unknown");
-			return -EPROTONOSUPPORT;
-		}
+		rc = sl_pcap_in_open(PROG, in->path, &in->pc);
+		if (rc < 0)
+			return rc;
 		read_next(in);
 	}
 	return 0;
@@ -131,23 +110,16 @@ static int open_inputs(struct replay *r)
 
 static int open_outputs(struct replay *r, const char *dir)
 {
-	char path[PATH_MAX];
+	int rc = sl_pcap_out_dir(PROG, dir);
 
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr, "sluice-dp replay: --out-dir %s: %s\n", dir, strerror(errno));
-		return -errno;
-	}
-	for (unsigned int i = 0; i < r->dp.ifs.n_ifaces; i++) {
-		snprintf(path, sizeof(path), "%s/%s.pcap", dir, r->dp.ifs.ifaces[i].name);
+	for (unsigned int i = 0; rc == 0 && i < r->dp.ifs.n_ifaces; i++) {
 		r->out[i].dead = pcap_open_dead(DLT_EN10MB, 65535);
-		r->out[i].d = pcap_dump_open(r->out[i].dead, path);
-		if (r->out[i].d == NULL) {
-			fprintf(stderr, "sluice-dp replay: %s: %s\n", path,
-				pcap_geterr(r->out[i].dead));
-			return -EIO;
-		}
+		if (r->out[i].dead == NULL)
+			return -ENOMEM;
+		rc = sl_pcap_out_open(
+			PROG, dir, r->dp.ifs.ifaces[i].name, r->out[i].dead, &r->out[i].d);
 	}
-	return 0;
+	return rc;
 }
 
 static void close_io(struct replay *r)

@@ -19,6 +19,7 @@
 
 #include <pcap/pcap.h>
 
+#include <sluice/pcapio.h>
 #include <sluice/stats.h>
 
 #include "loader.h"
@@ -173,30 +174,21 @@ static int parse_args(int argc, char **argv, struct replay *r, const char **conf
 	return 0;
 }
 
+#define PROG "sluice-xdp replay"
+
 static int read_next(struct input *in)
 {
-	int rc = pcap_next_ex(in->pc, &in->hdr, &in->data);
+	int rc = sl_pcap_in_read(PROG, in->path, in->pc, &in->hdr, &in->data, &in->ts);
 
-	if (rc != 1) {
-		if (rc == PCAP_ERROR)
-			fprintf(stderr,
-				"sluice-xdp replay: %s: read error after some packets: %s "
-				"(the rest of the file is ignored)\n",
-				in->path, pcap_geterr(in->pc));
-		in->done = true;
-		return 0;
-	}
-	in->ts = (uint64_t)in->hdr->ts.tv_sec * 1000000000u + (uint64_t)in->hdr->ts.tv_usec;
-	return 1;
+	in->done = rc == 0;
+	return rc;
 }
 
 static int open_inputs(struct replay *r)
 {
-	char err[PCAP_ERRBUF_SIZE];
-
 	for (unsigned int i = 0; i < r->n_in; i++) {
 		struct input *in = &r->in[i];
-		int dlt;
+		int rc;
 
 		in->slot = sl_xdp_iface_slot(r->x, in->iface_name);
 		if (in->slot < 0) {
@@ -212,21 +204,9 @@ static int open_inputs(struct replay *r)
 				strcmp(c->iface.name, in->iface_name) == 0)
 				in->vlan = c->iface.vlan;
 		}
-		in->pc = pcap_open_offline_with_tstamp_precision(
-			in->path, PCAP_TSTAMP_PRECISION_NANO, err);
-		if (in->pc == NULL) {
-			fprintf(stderr, "sluice-xdp replay: %s: %s\n", in->path, err);
-			return -EIO;
-		}
-		dlt = pcap_datalink(in->pc);
-		if (dlt != DLT_EN10MB) {
-			const char *name = pcap_datalink_val_to_name(dlt);
-			fprintf(stderr,
-				"sluice-xdp replay: %s: link type %d (%s) is not Ethernet; only "
-				"Ethernet (linktype 1) captures can be replayed\n",
-				in->path, dlt, name ? name : "unknown");
-			return -EPROTONOSUPPORT;
-		}
+		rc = sl_pcap_in_open(PROG, in->path, &in->pc);
+		if (rc < 0)
+			return rc;
 		read_next(in);
 	}
 	return 0;
@@ -234,24 +214,16 @@ static int open_inputs(struct replay *r)
 
 static int open_outputs(struct replay *r, const char *dir)
 {
-	char path[PATH_MAX];
+	int rc = sl_pcap_out_dir(PROG, dir);
 
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr, "sluice-xdp replay: --out-dir %s: %s\n", dir, strerror(errno));
-		return -errno;
-	}
+	if (rc < 0)
+		return rc;
 	r->dead = pcap_open_dead(DLT_EN10MB, 65535);
 	if (r->dead == NULL)
 		return -ENOMEM;
-	for (unsigned int i = 0; i < sl_xdp_iface_count(r->x); i++) {
-		snprintf(path, sizeof(path), "%s/%s.pcap", dir, sl_xdp_iface_name(r->x, i));
-		r->out[i] = pcap_dump_open(r->dead, path);
-		if (r->out[i] == NULL) {
-			fprintf(stderr, "sluice-xdp replay: %s: %s\n", path, pcap_geterr(r->dead));
-			return -EIO;
-		}
-	}
-	return 0;
+	for (unsigned int i = 0; rc == 0 && i < sl_xdp_iface_count(r->x); i++)
+		rc = sl_pcap_out_open(PROG, dir, sl_xdp_iface_name(r->x, i), r->dead, &r->out[i]);
+	return rc;
 }
 
 static void close_io(struct replay *r)
