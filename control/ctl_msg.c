@@ -77,6 +77,20 @@ void *sl_ctl_buf_grow(struct sl_ctl_buf *b, size_t n)
 	return p;
 }
 
+int sl_ctl_counter_add(
+	struct sl_ctl_buf *out, uint8_t group, const char *iface, const char *name, uint64_t v)
+{
+	struct sl_ctl_counter_rec *r = sl_ctl_buf_grow(out, sizeof(*r));
+
+	if (r == NULL)
+		return -ENOMEM;
+	r->group = group;
+	snprintf(r->iface, sizeof(r->iface), "%s", iface ? iface : "");
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->value = v;
+	return 0;
+}
+
 void sl_ctl_buf_reset(struct sl_ctl_buf *b)
 {
 	b->len = 0;

@@ -169,20 +169,6 @@ static int show_neighbors(struct live *lv, struct sl_ctl_buf *out)
 	return 0;
 }
 
-static int counter(
-	struct sl_ctl_buf *out, uint8_t group, const char *iface, const char *name, uint64_t v)
-{
-	struct sl_ctl_counter_rec *r = sl_ctl_buf_grow(out, sizeof(*r));
-
-	if (r == NULL)
-		return -ENOMEM;
-	r->group = group;
-	snprintf(r->iface, sizeof(r->iface), "%s", iface ? iface : "");
-	snprintf(r->name, sizeof(r->name), "%s", name);
-	r->value = v;
-	return 0;
-}
-
 static int show_stats(struct live *lv, struct sl_ctl_buf *out)
 {
 	const struct sl_iface_table *t = &lv->dp->ifs;
@@ -190,25 +176,27 @@ static int show_stats(struct live *lv, struct sl_ctl_buf *out)
 	int rc = 0;
 
 	stats_sum(lv, &s);
-	rc |= counter(out, SL_CTL_CNT_PACKETS, NULL, "rx", s.rx - z.rx);
-	rc |= counter(out, SL_CTL_CNT_PACKETS, NULL, "forwarded", s.forwarded - z.forwarded);
-	rc |= counter(out, SL_CTL_CNT_PACKETS, NULL, "local", s.local - z.local);
-	rc |= counter(out, SL_CTL_CNT_PACKETS, NULL, "dropped",
+	rc |= sl_ctl_counter_add(out, SL_CTL_CNT_PACKETS, NULL, "rx", s.rx - z.rx);
+	rc |= sl_ctl_counter_add(
+		out, SL_CTL_CNT_PACKETS, NULL, "forwarded", s.forwarded - z.forwarded);
+	rc |= sl_ctl_counter_add(out, SL_CTL_CNT_PACKETS, NULL, "local", s.local - z.local);
+	rc |= sl_ctl_counter_add(out, SL_CTL_CNT_PACKETS, NULL, "dropped",
 		sl_stats_dropped(&s) - sl_stats_dropped(&z));
-	rc |= counter(out, SL_CTL_CNT_PACKETS, NULL, "held", lv->slow.held);
+	rc |= sl_ctl_counter_add(out, SL_CTL_CNT_PACKETS, NULL, "held", lv->slow.held);
 	for (unsigned int i = 0; i < t->n_ifaces; i++) {
 		const char *n = t->ifaces[i].name;
-		rc |= counter(out, SL_CTL_CNT_IFACE, n, "rx", s.if_rx[i] - z.if_rx[i]);
-		rc |= counter(out, SL_CTL_CNT_IFACE, n, "tx", s.if_tx[i] - z.if_tx[i]);
-		rc |= counter(
+		rc |= sl_ctl_counter_add(out, SL_CTL_CNT_IFACE, n, "rx", s.if_rx[i] - z.if_rx[i]);
+		rc |= sl_ctl_counter_add(out, SL_CTL_CNT_IFACE, n, "tx", s.if_tx[i] - z.if_tx[i]);
+		rc |= sl_ctl_counter_add(
 			out, SL_CTL_CNT_IFACE, n, "rx_bytes", s.if_rx_bytes[i] - z.if_rx_bytes[i]);
-		rc |= counter(
+		rc |= sl_ctl_counter_add(
 			out, SL_CTL_CNT_IFACE, n, "tx_bytes", s.if_tx_bytes[i] - z.if_tx_bytes[i]);
 	}
 	for (unsigned int i = 0; i < SL_DROP_MAX; i++)
-		rc |= counter(out, SL_CTL_CNT_DROP, NULL, sl_drop_name(i), s.drop[i] - z.drop[i]);
+		rc |= sl_ctl_counter_add(
+			out, SL_CTL_CNT_DROP, NULL, sl_drop_name(i), s.drop[i] - z.drop[i]);
 	for (unsigned int i = 0; i < SL_EV_MAX; i++)
-		rc |= counter(
+		rc |= sl_ctl_counter_add(
 			out, SL_CTL_CNT_EVENT, NULL, sl_event_name(i), s.event[i] - z.event[i]);
 	return rc ? -ENOMEM : 0;
 }

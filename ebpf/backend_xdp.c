@@ -741,20 +741,6 @@ static int show_neighbors(struct xdp_backend *b, struct sl_ctl_buf *out)
 	return 0;
 }
 
-static int counter(
-	struct sl_ctl_buf *out, uint8_t group, const char *iface, const char *name, uint64_t v)
-{
-	struct sl_ctl_counter_rec *r = sl_ctl_buf_grow(out, sizeof(*r));
-
-	if (r == NULL)
-		return -ENOMEM;
-	r->group = group;
-	snprintf(r->iface, sizeof(r->iface), "%s", iface ? iface : "");
-	snprintf(r->name, sizeof(r->name), "%s", name);
-	r->value = v;
-	return 0;
-}
-
 static int show_stats(struct xdp_backend *b, struct sl_ctl_buf *out)
 {
 	struct sl_xdp_stats s;
@@ -765,21 +751,22 @@ static int show_stats(struct xdp_backend *b, struct sl_ctl_buf *out)
 		return rc;
 	for (unsigned int i = 0; i < SL_DROP_MAX; i++)
 		dropped += s.drop[i];
-	rc |= counter(out, SL_CTL_CNT_PACKETS, NULL, "rx", s.c.rx);
-	rc |= counter(out, SL_CTL_CNT_PACKETS, NULL, "forwarded", s.c.forwarded);
-	rc |= counter(out, SL_CTL_CNT_PACKETS, NULL, "local", s.c.local);
-	rc |= counter(out, SL_CTL_CNT_PACKETS, NULL, "dropped", dropped);
-	rc |= counter(out, SL_CTL_CNT_PACKETS, NULL, "held", 0);
+	rc |= sl_ctl_counter_add(out, SL_CTL_CNT_PACKETS, NULL, "rx", s.c.rx);
+	rc |= sl_ctl_counter_add(out, SL_CTL_CNT_PACKETS, NULL, "forwarded", s.c.forwarded);
+	rc |= sl_ctl_counter_add(out, SL_CTL_CNT_PACKETS, NULL, "local", s.c.local);
+	rc |= sl_ctl_counter_add(out, SL_CTL_CNT_PACKETS, NULL, "dropped", dropped);
+	rc |= sl_ctl_counter_add(out, SL_CTL_CNT_PACKETS, NULL, "held", 0);
 	for (unsigned int i = 0; i < sl_xdp_iface_count(b->x); i++) {
 		const char *n = sl_xdp_iface_name(b->x, i);
-		rc |= counter(out, SL_CTL_CNT_IFACE, n, "rx", s.c.if_rx[i]);
-		rc |= counter(out, SL_CTL_CNT_IFACE, n, "tx", s.c.if_tx[i]);
-		rc |= counter(out, SL_CTL_CNT_IFACE, n, "rx_bytes", s.c.if_rx_bytes[i]);
-		rc |= counter(out, SL_CTL_CNT_IFACE, n, "tx_bytes", s.c.if_tx_bytes[i]);
+		rc |= sl_ctl_counter_add(out, SL_CTL_CNT_IFACE, n, "rx", s.c.if_rx[i]);
+		rc |= sl_ctl_counter_add(out, SL_CTL_CNT_IFACE, n, "tx", s.c.if_tx[i]);
+		rc |= sl_ctl_counter_add(out, SL_CTL_CNT_IFACE, n, "rx_bytes", s.c.if_rx_bytes[i]);
+		rc |= sl_ctl_counter_add(out, SL_CTL_CNT_IFACE, n, "tx_bytes", s.c.if_tx_bytes[i]);
 	}
 	for (unsigned int i = 0; i < SL_DROP_MAX; i++)
-		rc |= counter(out, SL_CTL_CNT_DROP, NULL, sl_drop_name(i), s.drop[i]);
-	rc |= counter(out, SL_CTL_CNT_EVENT, NULL, "nat-sessions-created", s.c.nat_created);
+		rc |= sl_ctl_counter_add(out, SL_CTL_CNT_DROP, NULL, sl_drop_name(i), s.drop[i]);
+	rc |= sl_ctl_counter_add(
+		out, SL_CTL_CNT_EVENT, NULL, "nat-sessions-created", s.c.nat_created);
 	return rc ? -ENOMEM : 0;
 }
 

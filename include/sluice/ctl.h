@@ -190,6 +190,9 @@ void *sl_ctl_buf_room(struct sl_ctl_buf *b, size_t n);
 /** Reserve @p n zeroed bytes at the end; NULL on -ENOMEM. */
 void *sl_ctl_buf_grow(struct sl_ctl_buf *b, size_t n);
 void sl_ctl_buf_reset(struct sl_ctl_buf *b);
+/** Append one `show stats` record (iface NULL: none). @return 0 or -ENOMEM. */
+int sl_ctl_counter_add(
+	struct sl_ctl_buf *out, uint8_t group, const char *iface, const char *name, uint64_t v);
 void sl_ctl_buf_free(struct sl_ctl_buf *b);
 
 /** Requests: each replaces @p b's contents with one complete message. @return 0 or -errno. */
