@@ -138,6 +138,46 @@ static void fail_held(struct sl_slow *s, struct sl_neigh_entry *e, enum sl_drop_
 	e->n_held = 0;
 }
 
+/* A held packet that NAT translated (outbound or hairpin: its source is a
+ * pool address; inbound: outside in to inside). */
+static bool held_translated(const struct sl_slow *s, struct rte_mbuf *m)
+{
+	const struct sl_dp *dp = s->dp;
+	const struct sl_meta *meta = sl_meta(m);
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len);
+	uint32_t src;
+
+	if (!dp->nat.enabled || (ip[0] >> 4) != 4)
+		return false;
+	memcpy(&src, ip + 12, 4);
+	return sl_nat_is_pool_addr(&dp->nat, src) ||
+	       (dp->ifs.ifaces[meta->iface].role == SL_ROLE_OUTSIDE &&
+		       dp->ifs.ifaces[meta->out_iface].role == SL_ROLE_INSIDE);
+}
+
+/*
+ * Address resolution failed: every held packet is dropped as no-neighbour
+ * and its sender told with an ICMP destination unreachable, host
+ * unreachable (RFC 1812 5.2.7.1; as Linux does) or ICMPv6 address
+ * unreachable (RFC 4861 7.2.2: MUST), rate limited as every ICMP error.
+ * Not for a NAT-translated packet: the error would quote the translated
+ * packet and go to a translated address; it is only dropped.
+ */
+static void fail_held_unreachable(struct sl_slow *s, struct sl_neigh_entry *e, uint64_t now)
+{
+	for (unsigned int i = 0; i < e->n_held; i++) {
+		struct rte_mbuf *m = e->held[i];
+		s->held -= !sl_meta(m)->generated;
+		if (held_translated(s, m))
+			slow_drop(s, m, SL_DROP_NO_NEIGHBOUR);
+		else if (e->ip.family == SL_AF_INET)
+			icmp_error(s, m, SL_DROP_NO_NEIGHBOUR, 3, 1, 0, now);
+		else
+			icmp_error(s, m, SL_DROP_NO_NEIGHBOUR, 1, 3, 0, now);
+	}
+	e->n_held = 0;
+}
+
 void slow_neigh_learn(struct sl_slow *s, uint16_t iface, const struct sl_ip *ip,
 	const uint8_t mac[6], bool create, uint64_t now)
 {
@@ -184,7 +224,7 @@ static void entry_timer(struct sl_slow *s, struct sl_neigh_entry *e, uint32_t id
 			arm(s, e, now + SL_NEIGH_RETRANS_NS);
 			return;
 		}
-		fail_held(s, e, SL_DROP_NO_NEIGHBOUR);
+		fail_held_unreachable(s, e, now);
 		sl_neigh_invalidate(nt, idx, SL_NEIGH_FAILED);
 		return;
 	case SL_NEIGH_REACHABLE:

@@ -711,7 +711,7 @@ static void hold_queue_overflow_counted(void **state)
 	check_accounting(__func__);
 }
 
-static void neighbour_failure_after_three_probes_drops_held_packets(void **state)
+static void neighbour_failure_after_three_probes_drops_held_packets_host_unreachable(void **state)
 {
 	const uint64_t t0 = C->now, s = 1000000000ull;
 
@@ -737,18 +737,35 @@ static void neighbour_failure_after_three_probes_drops_held_packets(void **state
 	sl_slow_timers(&C->s, t0 + 3 * s); /* no answer to three: failed */
 	assert_int_equal(C->s.held, 0);
 	assert_int_equal(drops(SL_DROP_NO_NEIGHBOUR), 2);
-	assert_int_equal(C->cap.n, 3);
+	/* each held packet's sender told: host unreachable, in hold order */
+	assert_int_equal(C->cap.n, 5);
+	for (unsigned int i = 3; i < 5; i++) {
+		const uint8_t *f = cap_data(i), *ip = f + 14, *ic = ip + 20;
+		assert_int_equal(C->cap.iface[i], IF_WAN0);
+		assert_memory_equal(f, MAC_WAN_GW, 6);
+		assert_memory_equal(f + 6, MAC_WAN0, 6);
+		assert_ip4_valid(ip);
+		assert_int_equal(ip[9], 1);
+		assert_memory_equal(ip + 16, IP_WAN_PEER, 4);
+		assert_int_equal(ic[0], 3);
+		assert_int_equal(ic[1], 1);
+		assert_int_equal(naive_csum(ic, get16(ip + 2) - 20u, 0), 0);
+		/* the quoted packet: to the host, TTL not decremented */
+		assert_memory_equal(ic + 8 + 16, IP_HOST20, 4);
+		assert_int_equal(ic[8 + 8], 64);
+		assert_int_equal(get16(ic + 8 + 2), 28 + 10 + (i - 3)); /* payloads 10, 11 */
+	}
 	assert_int_equal(C->s.stats.event[SL_EV_ARP_REQUESTS], 3);
 	sl_slow_timers(&C->s, t0 + 10 * s);
-	assert_int_equal(C->cap.n, 3);
+	assert_int_equal(C->cap.n, 5);
 	check_accounting(__func__);
 
 	/* a later packet starts resolution again */
 	C->now = t0 + 20 * s;
 	send_to_unresolved(12);
 	assert_int_equal(C->s.held, 1);
-	assert_int_equal(C->cap.n, 4);
-	assert_arp_request_for(3, IP_HOST20);
+	assert_int_equal(C->cap.n, 6);
+	assert_arp_request_for(5, IP_HOST20);
 	check_accounting(__func__);
 }
 
@@ -1090,7 +1107,7 @@ int main(void)
 		T(unresolved_next_hop_holds_packet_and_sends_arp),
 		T(held_packet_released_on_arp_reply),
 		T(hold_queue_overflow_counted),
-		T(neighbour_failure_after_three_probes_drops_held_packets),
+		T(neighbour_failure_after_three_probes_drops_held_packets_host_unreachable),
 		T(fragmentation_when_egress_mtu_smaller_and_df_clear),
 		T(fragments_held_for_unresolved_neighbour_keep_accounting_balanced),
 		T(df_set_over_mtu_gives_frag_needed_with_mtu),
