@@ -242,6 +242,10 @@ def main():
         return SKIP
     if args.backend == 'xdp':
         why = xdp_unavailable(binary)
+        if why and os.geteuid() == 0:
+            # as root the program must load: a verifier rejection is a failure
+            print('FAIL: %s' % why)
+            return 1
         if why:
             print('SKIP: %s' % why)
             return SKIP
