@@ -103,7 +103,8 @@ struct opts {
 	uint32_t sizes[MAX_SIZES];
 	uint32_t new_n;
 	uint64_t seed;
-	bool no_baseline; /* for profiling one phase */
+	bool no_baseline;    /* for profiling one phase */
+	unsigned int passes; /* > 0: each run is this many passes, not --ms (callgrind) */
 };
 
 struct result {
@@ -535,7 +536,7 @@ static int measure(struct job *jobs, unsigned int nj, const struct opts *o)
 		if (check_first_pass(j->g, j->f, j->nat) < 0)
 			return -1;
 		/* warm-up: a tenth of a run */
-		for (uint64_t c = 0, ntx = 0; c < budget / 10 + 1;) {
+		for (uint64_t c = 0, ntx = 0, p = 0; o->passes ? p < 1 : c < budget / 10 + 1; p++) {
 			frames_prepare(j->f, j->f->n);
 			c += run_pass(j->g, j->f, &s, &ntx);
 		}
@@ -545,7 +546,7 @@ static int measure(struct job *jobs, unsigned int nj, const struct opts *o)
 			struct job *j = &jobs[k];
 			uint64_t cycles = 0, pkts = 0, ntx = 0;
 			gw_set_nat(j->g, j->nat);
-			while (cycles < budget) {
+			for (unsigned int p = 0; o->passes ? p < o->passes : cycles < budget; p++) {
 				frames_prepare(j->f, j->f->n); /* not timed */
 				cycles += run_pass(j->g, j->f, &s, &ntx);
 				pkts += j->f->n;
@@ -769,12 +770,14 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: sluice-bench-nat [--huge] [--runs N] [--ms MS] [--sessions N,N,...]\n"
 		"                        [--new N] [--pkts N] [--lcore N] [--mem MB] [--seed N]\n"
-		"                        [--no-baseline]\n"
+		"                        [--no-baseline] [--passes N]\n"
 		"NAT44 on one core, in memory: forwarding Mpps (baseline), established-session\n"
 		"Mpps (outbound, and mixed outbound / inbound replies) per session count\n"
 		"(--sessions, default 1000,100000,1000000,16000000; none skips), new sessions/s\n"
 		"(--new N new flows into tables of 2N, default 1000000; 0 skips) and bytes per\n"
-		"session. --no-baseline skips the forwarding run (for profiling one phase).\n"
+		"session. --no-baseline skips the forwarding run (for profiling one phase);\n"
+		"--passes N makes each run N passes of --pkts frames instead of --ms ms (for\n"
+		"instruction counts under callgrind: the same packets in every run).\n"
 		"Medians over --runs (7) runs of --ms (1000) ms. EAL runs with --no-huge\n"
 		"(-m --mem, default sized for the largest count) or, with --huge, hugepages and\n"
 		"--in-memory (16M sessions need ~2.5 GB of them). A count that does not fit is\n"
@@ -813,6 +816,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"mem", required_argument, NULL, 'm'},
 		{"seed", required_argument, NULL, 'S'},
 		{"no-baseline", no_argument, NULL, 'B'},
+		{"passes", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -852,6 +856,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'B':
 			o->no_baseline = true;
+			break;
+		case 'P':
+			o->passes = (unsigned int)strtoul(optarg, NULL, 10);
 			break;
 		case 'h':
 			usage(stdout);

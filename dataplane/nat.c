@@ -40,12 +40,10 @@ static struct sl_nat_tuple val_key(const struct sl_nat *n, uint32_t v)
 
 static int bucket_free_slot(const struct sl_nat_tab *tb, uint32_t b)
 {
-	const uint64_t *e = sl_nat_bucket(tb, b);
+	/* an entry's signature is never 0: the empty ones, by one compare */
+	unsigned int m = sl_nat_sig_match(sl_nat_bucket(tb, b), 0);
 
-	for (int i = 0; i < SL_NAT_BUCKET; i++)
-		if (e[i] == 0)
-			return i;
-	return -1;
+	return m ? __builtin_ctz(m) : -1;
 }
 
 static void entry_set(struct sl_nat_tab *tb, uint32_t b, int i, uint64_t x)
@@ -111,10 +109,10 @@ static int tab_cuckoo(struct sl_nat *n, const uint32_t bk[2], uint64_t x)
 	return -ENOSPC;
 }
 
-static int tab_add(struct sl_nat *n, const struct sl_nat_tuple *k, uint32_t v)
+/* Add key (hash @p h) with value @p v. */
+static int tab_add_h(struct sl_nat *n, uint64_t h, uint32_t v)
 {
 	struct sl_nat_tab *tb = &n->tab;
-	uint64_t h = sl_nat_hash(tb, k);
 	uint64_t x = (uint64_t)sl_nat_sig(h) << 32 | v;
 	uint32_t bk[2];
 
@@ -131,6 +129,11 @@ static int tab_add(struct sl_nat *n, const struct sl_nat_tuple *k, uint32_t v)
 		return -ENOSPC;
 	tb->n_keys++;
 	return 0;
+}
+
+static int tab_add(struct sl_nat *n, const struct sl_nat_tuple *k, uint32_t v)
+{
+	return tab_add_h(n, sl_nat_hash(&n->tab, k), v);
 }
 
 static void tab_del(struct sl_nat *n, const struct sl_nat_tuple *k, uint32_t v)
@@ -151,17 +154,17 @@ static void tab_del(struct sl_nat *n, const struct sl_nat_tuple *k, uint32_t v)
 }
 
 /* The entry of kind @p kind (SL_NAT_V_MAP, SL_NAT_V_HOST) for key @p k. */
-static uint32_t kind_find(const struct sl_nat *n, const struct sl_nat_tuple *k, uint32_t kind)
+static uint32_t kind_find_h(
+	const struct sl_nat *n, const struct sl_nat_tuple *k, uint64_t h, uint32_t kind)
 {
-	uint64_t h = sl_nat_hash(&n->tab, k);
 	uint32_t bk[2], sig = sl_nat_sig(h);
 
 	sl_nat_buckets(&n->tab, h, bk);
 	for (int j = 0; j < 2; j++) {
 		const uint64_t *e = sl_nat_bucket(&n->tab, bk[j]);
-		for (int i = 0; i < SL_NAT_BUCKET; i++) {
-			uint32_t v = (uint32_t)e[i];
-			if ((uint32_t)(e[i] >> 32) == sig && (v & SL_NAT_V_KIND) == kind) {
+		for (unsigned int m = sl_nat_sig_match(e, sig); m; m &= m - 1) {
+			uint32_t v = (uint32_t)e[__builtin_ctz(m)];
+			if ((v & SL_NAT_V_KIND) == kind) {
 				struct sl_nat_tuple o = val_key(n, v);
 				if (sl_nat_tuple_eq(&o, k))
 					return v & ~SL_NAT_V_KIND;
@@ -169,6 +172,11 @@ static uint32_t kind_find(const struct sl_nat *n, const struct sl_nat_tuple *k, 
 		}
 	}
 	return SL_NAT_NONE;
+}
+
+static uint32_t kind_find(const struct sl_nat *n, const struct sl_nat_tuple *k, uint32_t kind)
+{
+	return kind_find_h(n, k, sl_nat_hash(&n->tab, k), kind);
 }
 
 /* The mapping of inside endpoint (proto, ip, port). */
@@ -189,6 +197,15 @@ static uint32_t tab_buckets(uint32_t max_sessions, uint32_t max_hosts)
 	return nb < 16 ? 16 : (uint32_t)nb;
 }
 
+static void timeout_min_set(struct sl_nat *n)
+{
+	uint64_t m = UINT64_MAX;
+
+	for (int i = 0; i < SL_NAT_TO_MAX; i++)
+		m = RTE_MIN(m, n->timeout_ns[i]);
+	__atomic_store_n(&n->timeout_min, m, __ATOMIC_RELAXED);
+}
+
 int sl_nat_create(struct sl_nat *n, uint32_t max_sessions, struct rte_rcu_qsbr *qsv, uint32_t seed)
 {
 
@@ -202,6 +219,7 @@ int sl_nat_create(struct sl_nat *n, uint32_t max_sessions, struct rte_rcu_qsbr *
 	n->timeout_ns[SL_NAT_TO_TCP_EST] = 7440ull * 1000000000ull;
 	n->timeout_ns[SL_NAT_TO_TCP_TRANS] = 240ull * 1000000000ull;
 	n->timeout_ns[SL_NAT_TO_ICMP] = 60ull * 1000000000ull;
+	timeout_min_set(n);
 	n->rng = 0x9e3779b97f4a7c15ull ^ ((uint64_t)seed << 17 | seed);
 	if (n->rng == 0)
 		n->rng = 1;
@@ -637,10 +655,11 @@ static void cool_expire(struct sl_nat *n, uint64_t now, uint32_t max)
 
 /* ---------- hosts, mappings, sessions (under the lock) ---------- */
 
-static uint32_t host_get(struct sl_nat *n, uint32_t ip)
+/* The host entry of inside address @p ip (its host key's hash @p hk), created if needed. */
+static uint32_t host_get_h(struct sl_nat *n, uint32_t ip, uint64_t hk)
 {
 	struct sl_nat_tuple k = sl_nat_host_key(ip);
-	uint32_t h = kind_find(n, &k, SL_NAT_V_HOST);
+	uint32_t h = kind_find_h(n, &k, hk, SL_NAT_V_HOST);
 
 	if (h != SL_NAT_NONE)
 		return h;
@@ -665,13 +684,20 @@ static uint32_t host_get(struct sl_nat *n, uint32_t ip)
 	}
 	n->host[h] = (struct sl_nat_host){
 		.ip = ip, .addr = (uint16_t)n->next_addr, .sessions = SL_NAT_NONE};
-	if (tab_add(n, &k, SL_NAT_V_HOST | h) < 0) {
+	if (tab_add_h(n, hk, SL_NAT_V_HOST | h) < 0) {
 		n->host[h].listed = 1;
 		n->host_free[n->n_host_free++] = h;
 		return SL_NAT_NONE;
 	}
 	n->next_addr = (n->next_addr + 1) % n->n_addrs;
 	return h;
+}
+
+static uint32_t host_get(struct sl_nat *n, uint32_t ip)
+{
+	struct sl_nat_tuple k = sl_nat_host_key(ip);
+
+	return host_get_h(n, ip, sl_nat_hash(&n->tab, &k));
 }
 
 /* A host with no session left becomes a candidate for reuse. */
@@ -683,10 +709,9 @@ static void host_put(struct sl_nat *n, uint32_t h)
 	}
 }
 
-static uint32_t map_new(struct sl_nat *n, uint8_t proto, uint32_t int_ip, uint16_t int_port,
-	uint16_t addr, uint16_t ext_port, uint64_t now)
+static uint32_t map_new_h(struct sl_nat *n, uint8_t proto, uint32_t int_ip, uint16_t int_port,
+	uint16_t addr, uint16_t ext_port, uint64_t now, uint64_t hk)
 {
-	struct sl_nat_tuple k = map_key(proto, int_ip, int_port);
 	struct sl_nat_mapping *m;
 	uint32_t id;
 
@@ -708,7 +733,7 @@ static uint32_t map_new(struct sl_nat *n, uint8_t proto, uint32_t int_ip, uint16
 		.sessions = SL_NAT_NONE};
 	if (port_take(&n->addr[addr], pclass(proto), rte_be_to_cpu_16(ext_port), id + 1) < 0)
 		goto undo;
-	if (tab_add(n, &k, SL_NAT_V_MAP | id) < 0) {
+	if (tab_add_h(n, hk, SL_NAT_V_MAP | id) < 0) {
 		port_free(n, addr, pclass(proto), rte_be_to_cpu_16(ext_port));
 		goto undo;
 	}
@@ -717,6 +742,14 @@ static uint32_t map_new(struct sl_nat *n, uint8_t proto, uint32_t int_ip, uint16
 undo:
 	map_release(n, id);
 	return SL_NAT_NONE;
+}
+
+static uint32_t map_new(struct sl_nat *n, uint8_t proto, uint32_t int_ip, uint16_t int_port,
+	uint16_t addr, uint16_t ext_port, uint64_t now)
+{
+	struct sl_nat_tuple k = map_key(proto, int_ip, int_port);
+
+	return map_new_h(n, proto, int_ip, int_port, addr, ext_port, now, sl_nat_hash(&n->tab, &k));
 }
 
 static void map_del(struct sl_nat *n, uint32_t id, uint64_t now)
@@ -831,7 +864,7 @@ void nat_sess_del(struct sl_nat *n, uint32_t idx, uint64_t now)
 	n->stats.expired++;
 }
 
-static uint32_t sess_new(struct sl_nat *n, const struct sl_nat_tuple *t0,
+static uint32_t sess_new(struct sl_nat *n, const struct sl_nat_tuple *t0, uint64_t h0,
 	const struct sl_nat_tuple *t1, uint32_t mapping, uint32_t host, uint8_t inside_dir,
 	uint8_t tcp, uint64_t now)
 {
@@ -857,8 +890,9 @@ static uint32_t sess_new(struct sl_nat *n, const struct sl_nat_tuple *t0,
 		.tcp = tcp,
 		.in_use = 1,
 		.inside_dir = inside_dir};
+	nat_delta_set(s);
 	/* the session is complete before its keys make it visible */
-	if (tab_add(n, t0, idx << 1) < 0)
+	if (tab_add_h(n, h0, idx << 1) < 0)
 		goto undo;
 	if (tab_add(n, t1, idx << 1 | 1) < 0) {
 		tab_del(n, t0, idx << 1);
@@ -892,9 +926,10 @@ undo:
 }
 
 /* The live session for @p t (deleting it when expired at @p now). */
-static uint32_t find_locked(struct sl_nat *n, const struct sl_nat_tuple *t, uint64_t now)
+static uint32_t find_locked_h(
+	struct sl_nat *n, const struct sl_nat_tuple *t, uint64_t h, uint64_t now)
 {
-	uint32_t v = sl_nat_lookup(n, t);
+	uint32_t v = sl_nat_lookup_h(n, t, h);
 	struct sl_nat_session *s;
 
 	if (v == SL_NAT_NONE)
@@ -905,6 +940,11 @@ static uint32_t find_locked(struct sl_nat *n, const struct sl_nat_tuple *t, uint
 		return SL_NAT_NONE;
 	}
 	return v;
+}
+
+static uint32_t find_locked(struct sl_nat *n, const struct sl_nat_tuple *t, uint64_t now)
+{
+	return find_locked_h(n, t, sl_nat_hash(&n->tab, t), now);
 }
 
 uint32_t sl_nat_find(struct sl_nat *n, const struct sl_nat_tuple *t, uint64_t now)
@@ -937,9 +977,10 @@ static bool host_full(struct sl_nat *n, uint32_t h, uint64_t now)
 
 /* The mapping of inside endpoint (proto, ip, port), created if needed. */
 static uint32_t mapping_for(struct sl_nat *n, uint8_t proto, uint32_t ip, uint16_t port,
-	uint32_t host, uint64_t now, enum sl_drop_reason *why)
+	uint64_t hk, uint32_t host, uint64_t now, enum sl_drop_reason *why)
 {
-	uint32_t m = map_find(n, proto, ip, port);
+	struct sl_nat_tuple k = map_key(proto, ip, port);
+	uint32_t m = kind_find_h(n, &k, hk, SL_NAT_V_MAP);
 	uint16_t addr, ext;
 
 	if (m == SL_NAT_NONE && n->n_static)
@@ -953,7 +994,7 @@ static uint32_t mapping_for(struct sl_nat *n, uint8_t proto, uint32_t ip, uint16
 		*why = SL_DROP_NAT_PORT_EXHAUSTED;
 		return SL_NAT_NONE;
 	}
-	m = map_new(n, proto, ip, port, addr, rte_cpu_to_be_16(ext), now);
+	m = map_new_h(n, proto, ip, port, addr, rte_cpu_to_be_16(ext), now, hk);
 	if (m == SL_NAT_NONE)
 		*why = SL_DROP_NAT_SESSION_LIMIT;
 	return m;
@@ -1028,18 +1069,28 @@ static void reap_all(struct sl_nat *n, uint64_t now)
 uint32_t sl_nat_outbound(struct sl_nat *n, const struct sl_nat_tuple *t, uint8_t tcp_flags,
 	uint64_t now, enum sl_drop_reason *why)
 {
+	struct sl_nat_hashes hs;
+
+	hs.key = sl_nat_hash(&n->tab, t);
+	sl_nat_hashes_out(n, t, &hs);
+	return sl_nat_outbound_h(n, t, &hs, tcp_flags, now, why);
+}
+
+uint32_t sl_nat_outbound_h(struct sl_nat *n, const struct sl_nat_tuple *t,
+	const struct sl_nat_hashes *hs, uint8_t tcp_flags, uint64_t now, enum sl_drop_reason *why)
+{
 	struct sl_nat_tuple r;
 	uint32_t v, h, m, target = SL_NAT_NONE, idx = SL_NAT_NONE;
 	uint8_t tcp = 0;
 
 	rte_spinlock_lock(&n->lock);
-	v = find_locked(n, t, now);
+	v = find_locked_h(n, t, hs->key, now);
 	if (v != SL_NAT_NONE) {
 		idx = v >> 1;
 		goto out;
 	}
 	*why = SL_DROP_NAT_SESSION_LIMIT;
-	h = host_get(n, t->src);
+	h = host_get_h(n, t->src, hs->host);
 	if (h == SL_NAT_NONE || host_full(n, h, now))
 		goto out;
 	/* hairpin: the destination is another inside endpoint's mapping */
@@ -1052,7 +1103,7 @@ uint32_t sl_nat_outbound(struct sl_nat *n, const struct sl_nat_tuple *t, uint8_t
 			goto out;
 		}
 	}
-	m = mapping_for(n, t->proto, t->src, t->sport, h, now, why);
+	m = mapping_for(n, t->proto, t->src, t->sport, hs->map, h, now, why);
 	if (m == SL_NAT_NONE)
 		goto out;
 	r.src = target != SL_NAT_NONE ? n->map[target].int_ip : t->dst;
@@ -1063,7 +1114,7 @@ uint32_t sl_nat_outbound(struct sl_nat *n, const struct sl_nat_tuple *t, uint8_t
 	memset(r.pad, 0, sizeof(r.pad));
 	if (t->proto == 6)
 		tcp = (tcp_flags & 0x02) ? 0 : SL_NAT_PICKUP;
-	idx = sess_new(n, t, &r, m, h, 0, tcp, now);
+	idx = sess_new(n, t, hs->key, &r, m, h, 0, tcp, now);
 	if (idx == SL_NAT_NONE && n->map[m].n_sessions == 0 && !mapping_is_static(&n->map[m]))
 		map_del(n, m, now);
 out:
@@ -1118,8 +1169,8 @@ uint32_t sl_nat_inbound(struct sl_nat *n, const struct sl_nat_tuple *t, uint8_t 
 		.sport = mp->int_port,
 		.dport = t->sport,
 		.proto = t->proto};
-	idx = sess_new(
-		n, t, &r, m, h, 1, t->proto == 6 && !(tcp_flags & 0x02) ? SL_NAT_PICKUP : 0, now);
+	idx = sess_new(n, t, sl_nat_hash(&n->tab, t), &r, m, h, 1,
+		t->proto == 6 && !(tcp_flags & 0x02) ? SL_NAT_PICKUP : 0, now);
 	if (idx == SL_NAT_NONE)
 		*why = SL_DROP_NAT_SESSION_LIMIT;
 out:
@@ -1247,6 +1298,7 @@ int sl_nat_apply(struct sl_nat *n, const struct sl_cmd *c, char *err, size_t err
 		break;
 	case SL_CMD_NAT_TIMEOUT:
 		n->timeout_ns[c->nat.kind] = (uint64_t)c->nat.value * 1000000000ull;
+		timeout_min_set(n);
 		break;
 	case SL_CMD_NAT_LIMIT:
 		n->limit_per_host = c->nat.value;

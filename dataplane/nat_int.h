@@ -9,6 +9,10 @@
 
 #include "pkt.h"
 
+#if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
+#error "the NAT key layout (SL_NAT_KEY_HI, nat_tuple) assumes little endian"
+#endif
+
 void nat_sess_free(struct sl_nat *n, uint32_t idx);
 void nat_sess_del(struct sl_nat *n, uint32_t idx, uint64_t now);
 
@@ -30,7 +34,8 @@ static inline bool icmp_is_error(uint8_t type)
  * ICMP echo: the identifier is the source "port" of a request and the
  * destination "port" of a reply. @p tcpflags gets the TCP flags byte.
  */
-static inline enum nat_kind nat_tuple(const uint8_t *ip, struct sl_nat_tuple *t, uint8_t *tcpflags)
+static inline enum nat_kind nat_tuple_any(
+	const uint8_t *ip, struct sl_nat_tuple *t, uint8_t *tcpflags)
 {
 	unsigned int ihl = (ip[0] & 0x0f) * 4u, l4len = rd16(ip + 2) - ihl;
 	const uint8_t *l4 = ip + ihl;
@@ -66,6 +71,30 @@ static inline enum nat_kind nat_tuple(const uint8_t *ip, struct sl_nat_tuple *t,
 	default:
 		return NAT_OTHER;
 	}
+}
+
+/* nat_tuple_any, the common case first. */
+static inline enum nat_kind nat_tuple(const uint8_t *ip, struct sl_nat_tuple *t, uint8_t *tcpflags)
+{
+	uint8_t proto = ip[9];
+	unsigned int len = rd16(ip + 2);
+
+	/* most packets: a 20-byte header, unfragmented (offset and MF clear),
+	 * UDP or TCP in full: two stores of what the packet has in a row */
+	if (likely(ip[0] == 0x45 && (ld16(ip + 6) & rte_cpu_to_be_16(0x3fff)) == 0 &&
+		    (proto == IPPROTO_UDP_ ? len >= 28 : proto == IPPROTO_TCP_ && len >= 40))) {
+		uint64_t a;
+		uint32_t ports;
+
+		memcpy(&a, ip + 12, 8);
+		memcpy(&ports, ip + 20, 4);
+		memcpy(t, &a, 8);			     /* src, dst */
+		a = (uint64_t)ports | (uint64_t)proto << 32; /* sport, dport, proto, pad 0 */
+		memcpy((uint8_t *)t + 8, &a, 8);
+		*tcpflags = proto == IPPROTO_TCP_ ? ip[33] : 0;
+		return NAT_OK;
+	}
+	return nat_tuple_any(ip, t, tcpflags);
 }
 
 /* The tuple a packet matching s->t[dir] is rewritten to. */
@@ -165,6 +194,74 @@ static inline void nat_rewrite(uint8_t *ip, const struct sl_nat_tuple *to)
 	default:
 		break;
 	}
+}
+
+/* The folded IP checksum delta of a packet matching s->t[dir] (addresses
+ * only: it serves the IP header and the L4 pseudo-header alike). */
+static inline uint16_t nat_delta(const struct sl_nat_session *s, unsigned int dir)
+{
+	const struct sl_nat_tuple *t = &s->t[dir], *o = &s->t[dir ^ 1];
+
+	return fold64(delta32(t->src, o->dst) + delta32(t->dst, o->src));
+}
+
+/* Keep each direction's delta in its tuple (pad[1..2], not part of the key). */
+static inline void nat_delta_set(struct sl_nat_session *s)
+{
+	for (unsigned int d = 0; d < 2; d++) {
+		uint16_t x = nat_delta(s, d);
+		memcpy(&s->t[d].pad[1], &x, 2);
+	}
+}
+
+/*
+ * nat_rewrite for a packet that matched s->t[dir] (a session hit, so not a
+ * non-first fragment and its L4 header there): the same bytes, from what
+ * the session keeps. The address delta is folded already, and folding is
+ * associative here (a fold is zero only when its sum is), so the checksums
+ * come out bit for bit as nat_rewrite's. @return the new destination.
+ */
+static inline uint32_t nat_rewrite_sess(
+	uint8_t *ip, const struct sl_nat_session *s, unsigned int dir)
+{
+	const struct sl_nat_tuple *o = &s->t[dir ^ 1];
+	uint8_t *l4 = ip + (ip[0] & 0x0f) * 4u;
+	uint64_t addrs, sum;
+	uint32_t ports, oports;
+	uint16_t da, c;
+
+	memcpy(&da, &s->t[dir].pad[1], 2);
+	memcpy(&addrs, o, 8);
+	addrs = addrs >> 32 | addrs << 32; /* source o->dst, destination o->src */
+	memcpy(&ports, &o->sport, 4);
+	ports = ports >> 16 | ports << 16; /* source port o->dport, destination o->sport */
+	sum = (uint16_t)~ld16(ip + 10) + (uint64_t)da; /* <= 0x1fffe: one fold */
+	st16(ip + 10, (uint16_t) ~((sum & 0xffff) + (sum >> 16)));
+	memcpy(ip + 12, &addrs, 8);
+	switch (ip[9]) {
+	case IPPROTO_TCP_:
+		memcpy(&oports, l4, 4);
+		st16(l4 + 16, csum_apply(ld16(l4 + 16), da + delta32(oports, ports)));
+		memcpy(l4, &ports, 4);
+		break;
+	case IPPROTO_UDP_:
+		memcpy(&oports, l4, 4);
+		if (ld16(l4 + 6) != 0) {
+			c = csum_apply(ld16(l4 + 6), da + delta32(oports, ports));
+			st16(l4 + 6, c ? c : 0xffff);
+		}
+		memcpy(l4, &ports, 4);
+		break;
+	case IPPROTO_ICMP_: {
+		uint16_t id = l4[0] == 8 ? o->dport : o->sport;
+		st16(l4 + 2, csum_apply(ld16(l4 + 2), delta16(ld16(l4 + 4), id)));
+		st16(l4 + 4, id);
+		break;
+	}
+	default:
+		break;
+	}
+	return (uint32_t)(addrs >> 32);
 }
 
 /* Record TCP flags of a segment in direction @p dir (shared write, rare). */

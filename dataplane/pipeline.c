@@ -270,8 +270,10 @@ enum nat_state { NS_NONE = 0, NS_HIT, NS_MISS, NS_MISS_OTHER, NS_MISS_TRUNC };
 struct nat_info {
 	uint8_t state;
 	uint8_t tcpflags;
-	uint32_t v; /* session << 1 | dir on a hit */
+	uint8_t hs_ok; /* hs computed (an outbound miss) */
+	uint32_t v;    /* session << 1 | dir on a hit */
 	struct sl_nat_tuple key;
+	struct sl_nat_hashes hs;
 };
 
 static inline bool nh_forwards(const struct sl_nexthop *nh)
@@ -306,6 +308,20 @@ static inline uint32_t nat_apply(
 	return to.dst;
 }
 
+/* nat_apply for a lookup hit: the packet matched s->t[v & 1] exactly. */
+static inline uint32_t nat_apply_hit(
+	struct sl_worker *w, uint8_t *ip, uint32_t v, uint8_t tcpflags, uint64_t now)
+{
+	struct sl_nat_session *ss = &w->dp->nat.sess[v >> 1];
+	uint32_t dst = nat_rewrite_sess(ip, ss, v & 1);
+
+	if (ip[9] == IPPROTO_TCP_ && tcpflags & 0x07)
+		nat_tcp_track(ss, v & 1, tcpflags);
+	if (now - ss->last_seen > 1000000)
+		ss->last_seen = now;
+	return dst;
+}
+
 /* No session matched: create one where the README says so, or drop. */
 static inline uint16_t nat_miss(struct sl_worker *w, struct rte_mbuf *m, struct sl_meta *meta,
 	uint8_t *ip, struct nat_info *ni, uint32_t *nh_id, uint64_t now)
@@ -316,9 +332,10 @@ static inline uint16_t nat_miss(struct sl_worker *w, struct rte_mbuf *m, struct 
 	const struct sl_nexthop *nh = &dp->fib.nh[*nh_id];
 	bool fwd = *nh_id != SL_NH_NONE && nh_forwards(nh);
 	enum sl_drop_reason why = SL_DROP_NAT_NO_SESSION;
-	uint32_t dst, sidx;
+	uint32_t dst, odst, sidx;
 
 	memcpy(&dst, ip + 16, 4);
+	odst = dst;
 	if (iif->role == SL_ROLE_INSIDE) {
 		bool hairpin = ip[9] != IPPROTO_ICMP_ && sl_nat_is_pool_addr(nat, dst);
 		if (!hairpin && !(fwd && dp->ifs.ifaces[nh->iface].role == SL_ROLE_OUTSIDE))
@@ -333,7 +350,9 @@ static inline uint16_t nat_miss(struct sl_worker *w, struct rte_mbuf *m, struct 
 			return drop(w, SL_DROP_BAD_L4_HEADER);
 		if (fwd && df_too_big(meta, ip, &dp->ifs.ifaces[nh->iface], nh->iface))
 			return slow(meta, SL_SLOW_TOO_BIG);
-		sidx = sl_nat_outbound(nat, &ni->key, ni->tcpflags, now, &why);
+		sidx = ni->hs_ok
+			       ? sl_nat_outbound_h(nat, &ni->key, &ni->hs, ni->tcpflags, now, &why)
+			       : sl_nat_outbound(nat, &ni->key, ni->tcpflags, now, &why);
 		if (sidx == SL_NAT_NONE && why == SL_DROP_NAT_NO_SESSION && *nh_id != SL_NH_NONE &&
 			nh->type == SL_NH_LOCAL)
 			return PENDING4; /* a pool address that is ours, no mapping: local */
@@ -362,7 +381,8 @@ static inline uint16_t nat_miss(struct sl_worker *w, struct rte_mbuf *m, struct 
 		return PENDING4;
 	}
 	struct sl_ip d = {.family = SL_AF_INET, .v4 = dst};
-	*nh_id = sl_fib_lookup(&dp->fib, &d);
+	if (dst != odst) /* else the burst's lookup of this destination stands */
+		*nh_id = sl_fib_lookup(&dp->fib, &d);
 	if (*nh_id == SL_NH_NONE || !nh_forwards(&dp->fib.nh[*nh_id]))
 		return drop(w, SL_DROP_NO_ROUTE);
 	return forward(w, m, meta, &dp->fib.nh[*nh_id], &d, rd16(ip + 2));
@@ -387,7 +407,7 @@ static inline uint16_t finish4(
 		if (df_too_big(meta, ip, &w->dp->ifs.ifaces[nh->iface], nh->iface))
 			return slow(meta, SL_SLOW_TOO_BIG);
 		dst.family = SL_AF_INET;
-		dst.v4 = nat_apply(w, ip, ni->v, ni->tcpflags, now);
+		dst.v4 = nat_apply_hit(w, ip, ni->v, ni->tcpflags, now);
 		return forward(w, m, meta, nh, &dst, rd16(ip + 2));
 	}
 	if (ni->state != NS_NONE && !meta->l2_mcast) {
@@ -421,98 +441,113 @@ static inline uint16_t finish4(
 	return forward(w, m, meta, nh, &dst, rd16(ip + 2));
 }
 
+/* The burst's NAT keys to look up: where they are in ni[], their hashes. */
+struct nat_keys {
+	const struct sl_nat_tuple *key[SL_BURST];
+	uint64_t h[SL_BURST];
+	unsigned int pos[SL_BURST];
+	unsigned int n;
+};
+
 /*
- * NAT lookup for the IPv4 packets of a burst on NAT interfaces: fragments
- * and ICMP errors go to the slow path; hits have their FIB key replaced by
- * the translated destination.
+ * The NAT part of classifying an IPv4 packet (into slot @p slot of the
+ * burst's IPv4 packets), in the classification loop: the header is in cache
+ * there, and the key's first bucket has the rest of the burst's
+ * classification to arrive in. Fragments and ICMP errors go to the slow
+ * path: @return false for those (@p verdict set).
  */
-static inline unsigned int nat_stage(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t *idx4,
-	uint32_t *ip4, unsigned int *n4p, uint16_t *verdict, struct nat_info *ni, uint64_t now)
+static inline bool nat_classify(struct sl_worker *w, struct rte_mbuf *m, struct nat_info *x,
+	unsigned int slot, struct nat_keys *nk, uint16_t *verdict)
 {
-	struct sl_dp *dp = w->dp;
-	const struct sl_nat_tuple *keys[SL_BURST];
-	uint32_t data[SL_BURST];
-	unsigned int pos[SL_BURST], nk = 0, n4 = 0, i, news = 0;
+	const struct sl_dp *dp = w->dp;
+	struct sl_meta *meta = sl_meta(m);
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len);
+	enum nat_kind k;
 
-	for (i = 0; i < *n4p; i++) {
-		struct rte_mbuf *m = pkts[idx4[i]];
-		struct sl_meta *meta = sl_meta(m);
-		struct nat_info *x = &ni[i];
-		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len);
-		enum nat_kind k;
-
+	x->hs_ok = 0;
+	if (dp->ifs.ifaces[meta->iface].role == SL_ROLE_NONE || meta->nat_skip) {
 		x->state = NS_NONE;
-		if (dp->ifs.ifaces[meta->iface].role == SL_ROLE_NONE || meta->nat_skip) {
-			idx4[n4] = idx4[i];
-			ip4[n4] = ip4[i];
-			if (n4 != i)
-				ni[n4] = *x;
-			n4++;
-			continue;
-		}
-		k = nat_tuple(ip, &x->key, &x->tcpflags);
+		return true;
+	}
+	k = nat_tuple(ip, &x->key, &x->tcpflags);
+	if (unlikely(k != NAT_OK || (ip[6] & 0x20))) {
 		if (!meta->frag_ok && (k == NAT_FRAGMENT || (ip[6] & 0x20))) {
-			verdict[idx4[i]] = slow(meta, SL_SLOW_NAT_FRAG);
-			continue;
+			*verdict = slow(meta, SL_SLOW_NAT_FRAG);
+			return false;
 		}
 		if (!meta->frag_ok && k == NAT_ICMP_ERR) {
-			verdict[idx4[i]] = slow(meta, SL_SLOW_NAT_ICMP);
-			continue;
+			*verdict = slow(meta, SL_SLOW_NAT_ICMP);
+			return false;
 		}
-		x->state = k == NAT_OK		? NS_MISS
-			   : k == NAT_TRUNCATED ? NS_MISS_TRUNC
-						: NS_MISS_OTHER;
-		if (k == NAT_OK) {
-			keys[nk] = &ni[n4].key;
-			pos[nk++] = n4;
+		if (k != NAT_OK) {
+			x->state = k == NAT_TRUNCATED ? NS_MISS_TRUNC : NS_MISS_OTHER;
+			return true;
 		}
-		idx4[n4] = idx4[i];
-		ip4[n4] = ip4[i];
-		if (n4 != i)
-			ni[n4] = *x;
-		n4++;
 	}
-	/* keys point into ni[], which is final now */
-	/* buckets and sessions prefetched across the burst */
-	if (nk)
-		sl_nat_lookup_bulk(&dp->nat, keys, nk, data);
-	for (i = 0; i < nk; i++) {
-		struct nat_info *x = &ni[pos[i]];
-		struct sl_nat_session *ss;
-		uint32_t v = data[i];
+	x->state = NS_MISS;
+	nk->key[nk->n] = &x->key;
+	nk->h[nk->n] = sl_nat_lookup_prefetch(&dp->nat, &x->key);
+	nk->pos[nk->n++] = slot;
+	return true;
+}
 
-		if (v == SL_NAT_NONE) {
-			/* a new session soon, likely: its first lookups in flight */
-			const struct sl_meta *meta = sl_meta(pkts[idx4[pos[i]]]);
-			if (dp->ifs.ifaces[meta->iface].role == SL_ROLE_INSIDE) {
-				sl_nat_prefetch_outbound(&dp->nat, keys[i]);
+/*
+ * The rest of the NAT lookup of a burst's keys (nat_classify did the
+ * first stage): hits have their FIB key replaced by the translated
+ * destination. @return the misses from inside (new sessions, likely).
+ */
+static inline unsigned int nat_lookup(struct sl_worker *w, struct rte_mbuf **pkts,
+	const uint16_t *idx4, uint32_t *ip4, struct nat_info *ni, const struct nat_keys *nk,
+	uint64_t now)
+{
+	struct sl_dp *dp = w->dp;
+	uint32_t data[SL_BURST];
+	unsigned int i, news = 0;
+
+	/* buckets and sessions prefetched across the burst */
+	sl_nat_lookup_candidates(&dp->nat, nk->n, nk->h, data);
+	for (i = 0; i < nk->n; i++) {
+		struct nat_info *x = &ni[nk->pos[i]];
+		struct sl_nat_session *ss;
+		uint32_t v = sl_nat_lookup_check(&dp->nat, nk->key[i], data[i], nk->h[i]);
+		bool inside;
+
+		if (v != SL_NAT_NONE) {
+			ss = &dp->nat.sess[v >> 1];
+			if (likely(!sl_nat_expired(&dp->nat, ss, now))) {
+				x->state = NS_HIT;
+				x->v = v;
+				ip4[nk->pos[i]] = rte_be_to_cpu_32(ss->t[(v & 1) ^ 1].src);
+				continue;
+			}
+			/* expired: handled as a miss, which removes it */
+		}
+		inside = dp->ifs.ifaces[sl_meta(pkts[idx4[nk->pos[i]]])->iface].role ==
+			 SL_ROLE_INSIDE;
+		if (inside) {
+			x->hs.key = nk->h[i];
+			sl_nat_hashes_out(&dp->nat, nk->key[i], &x->hs);
+			x->hs_ok = 1;
+			if (v == SL_NAT_NONE) {
+				/* a new session soon, likely: its first lookups in flight */
+				sl_nat_prefetch_outbound(&dp->nat, &x->hs);
 				news++;
 			}
-			continue;
 		}
-		ss = &dp->nat.sess[v >> 1];
-		if (now > ss->last_seen && now - ss->last_seen > sl_nat_timeout(&dp->nat, ss))
-			continue; /* expired: handled as a miss, which removes it */
-		x->state = NS_HIT;
-		x->v = v;
-		ip4[pos[i]] = rte_be_to_cpu_32(ss->t[(v & 1) ^ 1].src);
 	}
-	*n4p = n4;
 	return news;
 }
 
 /* Before the misses of a burst create their sessions one by one: the
  * bucket each one's reply key most likely goes to, all in flight at once
- * (the host buckets prefetched by nat_stage have arrived by now). */
-static inline void nat_prefetch_new(struct sl_worker *w, struct rte_mbuf **pkts,
-	const uint16_t *idx4, unsigned int n4, const struct nat_info *ni)
+ * (the host buckets prefetched by nat_lookup have arrived by now). */
+static inline void nat_prefetch_new(struct sl_worker *w, unsigned int n4, const struct nat_info *ni)
 {
 	const struct sl_dp *dp = w->dp;
 
 	for (unsigned int i = 0; i < n4; i++)
-		if (ni[i].state == NS_MISS &&
-			dp->ifs.ifaces[sl_meta(pkts[idx4[i]])->iface].role == SL_ROLE_INSIDE)
-			sl_nat_prefetch_reply(&dp->nat, &ni[i].key);
+		if (ni[i].hs_ok) /* an outbound miss (from inside) */
+			sl_nat_prefetch_reply(&dp->nat, &ni[i].key, &ni[i].hs);
 }
 
 static inline uint16_t finish6(struct sl_worker *w, struct rte_mbuf *m, uint32_t nh_id)
@@ -546,7 +581,11 @@ static uint16_t run_burst(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t 
 	uint16_t idx4[SL_BURST], idx6[SL_BURST];
 	uint64_t nh[SL_BURST];
 	unsigned int n4 = 0, n6 = 0, i, news = 0;
+	bool nat_on = dp->nat.enabled;
+	struct nat_keys nk;
 	uint16_t ntx = 0;
+
+	nk.n = 0;
 
 	/* two steps ahead: the mbuf header (for the data address and the
 	 * metadata), then the frame it points to */
@@ -563,26 +602,27 @@ static uint16_t run_burst(struct sl_worker *w, struct rte_mbuf **pkts, uint16_t 
 		if (i + 4 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
 		v = classify(w, pkts[i], port, &d4);
+		verdict[i] = v;
 		if (v == PENDING4) {
 			ip4[n4] = d4;
-			idx4[n4++] = (uint16_t)i;
+			idx4[n4] = (uint16_t)i;
+			if (!nat_on)
+				ni[n4++].state = NS_NONE;
+			else if (nat_classify(w, pkts[i], &ni[n4], n4, &nk, &verdict[i]))
+				n4++;
 		} else if (v == PENDING6) {
 			struct sl_meta *meta = sl_meta(pkts[i]);
 			memcpy(ip6[n6],
 				rte_pktmbuf_mtod_offset(pkts[i], uint8_t *, meta->l2_len + 24), 16);
 			idx6[n6++] = (uint16_t)i;
 		}
-		verdict[i] = v;
 	}
-	if (n4 && dp->nat.enabled)
-		news = nat_stage(w, pkts, idx4, ip4, &n4, verdict, ni, now);
-	else
-		for (i = 0; i < n4; i++)
-			ni[i].state = NS_NONE;
+	if (nk.n)
+		news = nat_lookup(w, pkts, idx4, ip4, ni, &nk, now);
 	if (n4) {
 		rte_fib_lookup_bulk(sl_fib_v4(&dp->fib), ip4, nh, (int)n4);
 		if (news)
-			nat_prefetch_new(w, pkts, idx4, n4, ni);
+			nat_prefetch_new(w, n4, ni);
 		for (i = 0; i < n4; i++)
 			verdict[idx4[i]] = finish4(w, pkts[idx4[i]], (uint32_t)nh[i], &ni[i], now);
 	}

@@ -985,13 +985,89 @@ static void nat_session_tuples_are_packet_and_reversed_translation(void **state)
 	nat_target(&n->sess[a], 1, &to);
 	want = rev(&t);
 	assert_true(tup_eq(&to, &want));
-	/* the key padding is zero, so both tuples hash as the packet parser builds them */
-	assert_memory_equal(n->sess[a].t[0].pad, (uint8_t[3]){0}, 3);
-	assert_memory_equal(n->sess[a].t[1].pad, (uint8_t[3]){0}, 3);
+	/* the key's last byte (the kind) is zero, so both tuples hash as the packet
+	 * parser builds them; the rest of the padding, not part of the key, holds
+	 * each direction's address checksum delta */
+	assert_int_equal(n->sess[a].t[0].pad[0], 0);
+	assert_int_equal(n->sess[a].t[1].pad[0], 0);
+	for (unsigned int d = 0; d < 2; d++) {
+		uint16_t da;
+		memcpy(&da, &n->sess[a].t[d].pad[1], 2);
+		assert_int_equal(da, nat_delta(&n->sess[a], d));
+	}
 	/* both keys find the session, with their direction */
 	assert_int_equal(sl_nat_find(n, &n->sess[a].t[0], SEC(1)), a << 1);
 	assert_int_equal(sl_nat_find(n, &n->sess[a].t[1], SEC(1)), a << 1 | 1);
 	nat_free(n);
+}
+
+/*
+ * A hit is rewritten from what the session keeps (nat_rewrite_sess: the
+ * folded address delta of its tuple); the bytes must be those of the
+ * general nat_rewrite, checksums included, for any addresses, ports and
+ * checksum, the edge values 0x0000 / 0xffff among them.
+ */
+static void nat_hit_rewrite_equals_general_rewrite(void **state)
+{
+	static const uint16_t edge[] = {0x0000, 0xffff, 0x0001, 0xfffe};
+	static const uint8_t protos[] = {6, 17, 1};
+
+	(void)state;
+	for (unsigned int it = 0; it < 200000; it++) {
+		struct sl_nat_session s = {0};
+		struct sl_nat_tuple to;
+		uint8_t a[60], b[60];
+		unsigned int dir = it & 1;
+		uint8_t proto = protos[(it >> 1) % 3];
+		uint64_t r = test_rand(&rng);
+
+		for (int d = 0; d < 2; d++) {
+			uint64_t x = test_rand(&rng), y = test_rand(&rng);
+			s.t[d].src = (uint32_t)x;
+			s.t[d].dst = (uint32_t)(x >> 32);
+			s.t[d].sport = (uint16_t)y;
+			s.t[d].dport = (uint16_t)(y >> 16);
+			s.t[d].proto = proto;
+			if ((y >> 32) % 8 == 0) /* extremes: the sums that fold to 0 or 0xffff */
+				s.t[d].src = (y >> 36) & 1 ? 0xffffffff : 0;
+			if ((y >> 40) % 8 == 0)
+				s.t[d].dst = (y >> 44) & 1 ? 0xffffffff : 0;
+			if ((y >> 48) % 8 == 0)
+				s.t[d].sport = (y >> 52) & 1 ? 0xffff : 0;
+			if ((y >> 56) % 8 == 0)
+				s.t[d].dport = (y >> 60) & 1 ? 0xffff : 0;
+		}
+		if (r % 16 == 0) /* a delta congruent to zero */
+			s.t[dir ^ 1].dst = s.t[dir].src, s.t[dir ^ 1].src = s.t[dir].dst;
+		nat_delta_set(&s);
+		memset(a, 0, sizeof(a));
+		for (unsigned int i = 0; i < sizeof(a); i++)
+			a[i] = (uint8_t)test_rand(&rng);
+		a[0] = 0x45;
+		wr16(a + 2, 60);
+		a[6] = 0x40;
+		a[7] = 0;
+		a[9] = proto;
+		memcpy(a + 12, &s.t[dir].src, 4);
+		memcpy(a + 16, &s.t[dir].dst, 4);
+		if (proto == 1) {
+			a[20] = (r >> 8) & 1 ? 8 : 0;
+			st16(a + 24, a[20] == 8 ? s.t[dir].sport : s.t[dir].dport);
+		} else {
+			st16(a + 20, s.t[dir].sport);
+			st16(a + 22, s.t[dir].dport);
+		}
+		/* the checksums: random or an edge value */
+		if ((r >> 12) % 3 == 0)
+			st16(a + 10, edge[(r >> 16) % 4]);
+		if ((r >> 20) % 3 == 0)
+			st16(a + 20 + (proto == 6 ? 16 : proto == 17 ? 6 : 2), edge[(r >> 24) % 4]);
+		memcpy(b, a, sizeof(a));
+		nat_target(&s, dir, &to);
+		nat_rewrite(a, &to);
+		assert_int_equal(nat_rewrite_sess(b, &s, dir), to.dst);
+		assert_memory_equal(a, b, sizeof(a));
+	}
 }
 
 /* ---- randomised comparison against a reference model ------------------ */
@@ -1631,6 +1707,7 @@ int main(void)
 		cmocka_unit_test(nat_cool_down_counts_from_last_idle_session_of_mapping),
 		cmocka_unit_test(nat_tcp_established_and_transitory_timeouts),
 		cmocka_unit_test(nat_session_tuples_are_packet_and_reversed_translation),
+		cmocka_unit_test(nat_hit_rewrite_equals_general_rewrite),
 		cmocka_unit_test(nat_matches_reference_model_address_port_dependent),
 		cmocka_unit_test(nat_matches_reference_model_address_dependent),
 		cmocka_unit_test(nat_matches_reference_model_endpoint_independent_with_host_limit),

@@ -352,6 +352,9 @@ static void check_no_duplicates(struct sl_nat *n)
 			continue;
 		keys[nk++] = s->t[0];
 		keys[nk++] = s->t[1];
+		/* the key without what a session keeps beside it (pad[1..2]) */
+		memset(&keys[nk - 2].pad[1], 0, 2);
+		memset(&keys[nk - 1].pad[1], 0, 2);
 		ep[ne].ip = s->t[0].src;
 		ep[ne].port = s->t[0].sport;
 		ep[ne].ext_ip = s->t[1].dst;
