@@ -186,6 +186,20 @@ static __always_inline void fwd_cache_fill(struct pkt *p, const __u8 *mac, __u32
 		*(volatile __u64 *)&e->fwd_gen = 0;
 }
 
+/*
+ * Read the forwarding cache of session entry e, valid for forwarding state
+ * version gen (0: none yet): 1 and *w when it holds a decision of that
+ * version (the version read again after the word: fwd_cache_fill's
+ * counterpart), else 0.
+ */
+static __always_inline int fwd_cache_read(const struct sl_xdp_nat_sess *e, __u64 gen, __u64 *w)
+{
+	if (gen == 0 || *(volatile const __u64 *)&e->fwd_gen != gen)
+		return 0;
+	*w = *(volatile const __u64 *)&e->fwd_word;
+	return *(volatile const __u64 *)&e->fwd_gen == gen;
+}
+
 /* Forward to next hop nh; dst is the (translated) destination address. */
 static __always_inline int forward(
 	struct pkt *p, const struct sl_xdp_nexthop *nh, const void *dst, int v6, __u32 ip_len)

@@ -242,7 +242,7 @@ static __noinline int nat_main(struct pkt *p, int kind, struct sl_xdp_nat_tuple 
 	__u8 *ip = data + (p->l2 & 0x1f);
 	struct sl_xdp_nat_sess *s = NULL, *e = NULL;
 	struct sl_xdp_nexthop *nh;
-	__u64 gen = sl_fwd_gen;
+	__u64 gen = sl_fwd_gen, w;
 	__u32 dir = 0;
 
 	if ((void *)(ip + 20) > end)
@@ -251,13 +251,10 @@ static __noinline int nat_main(struct pkt *p, int kind, struct sl_xdp_nat_tuple 
 		s = sess_find(key, p->cfg, p->now, &dir, &e);
 	if (s == NULL || e == NULL)
 		return p->l2_mcast ? RC_ROUTE : RC_MISS;
-	if (gen && *(volatile __u64 *)&e->fwd_gen == gen) {
-		/* the cache: egress and next hop as the FIB and neighbour maps
-		 * said at this version (a forwarding, resolved next hop) */
-		__u64 w = *(volatile __u64 *)&e->fwd_word;
-		if (*(volatile __u64 *)&e->fwd_gen == gen)
-			return nat_cached(p, s, dir, flags, w);
-	}
+	/* the cache: egress and next hop as the FIB and neighbour maps said at
+	 * this version (a forwarding, resolved next hop) */
+	if (fwd_cache_read(e, gen, &w))
+		return nat_cached(p, s, dir, flags, w);
 	p->ce = e;
 	p->ce_gen = gen;
 	nh = fib4(s->t[(dir ^ 1) & 1].src);
@@ -485,8 +482,8 @@ static __noinline int nat_fast4(struct pkt *p)
 	struct sl_xdp_nat_tuple t = {0};
 	struct sl_xdp_nat_sess *s, *e = NULL;
 	__u32 dir = 0, tot;
-	__u64 gen, w;
 	__u8 flags = 0;
+	__u64 w;
 
 	if ((void *)(ip + 20) > end || ip[0] != 0x45)
 		return -1;
@@ -498,11 +495,7 @@ static __noinline int nat_fast4(struct pkt *p)
 	if (nat_tuple(ip, end, &t, &flags) != NK_OK)
 		return -1;
 	s = sess_find(&t, p->cfg, p->now, &dir, &e);
-	gen = sl_fwd_gen;
-	if (s == NULL || e == NULL || gen == 0 || *(volatile __u64 *)&e->fwd_gen != gen)
-		return -1;
-	w = *(volatile __u64 *)&e->fwd_word;
-	if (*(volatile __u64 *)&e->fwd_gen != gen)
+	if (s == NULL || e == NULL || !fwd_cache_read(e, sl_fwd_gen, &w))
 		return -1;
 	return nat_cached_body(p, s, dir, flags, w);
 }
