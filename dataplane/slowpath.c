@@ -129,15 +129,6 @@ static void release_held(struct sl_slow *s, struct sl_neigh_entry *e, const uint
 	e->n_held = 0;
 }
 
-static void fail_held(struct sl_slow *s, struct sl_neigh_entry *e, enum sl_drop_reason why)
-{
-	for (unsigned int i = 0; i < e->n_held; i++) {
-		s->held -= !sl_meta(e->held[i])->generated;
-		slow_drop(s, e->held[i], why);
-	}
-	e->n_held = 0;
-}
-
 /* A held packet that NAT translated (outbound or hairpin: its source is a
  * pool address; inbound: outside in to inside). */
 static bool held_translated(const struct sl_slow *s, struct rte_mbuf *m)
@@ -156,24 +147,25 @@ static bool held_translated(const struct sl_slow *s, struct rte_mbuf *m)
 }
 
 /*
- * Address resolution failed: every held packet is dropped as no-neighbour
- * and its sender told with an ICMP destination unreachable, host
- * unreachable (RFC 1812 5.2.7.1; as Linux does) or ICMPv6 address
- * unreachable (RFC 4861 7.2.2: MUST), rate limited as every ICMP error.
- * Not for a NAT-translated packet: the error would quote the translated
- * packet and go to a translated address; it is only dropped.
+ * Drop every held packet of @p e under @p why. @p unreachable (address
+ * resolution failed): its sender is also told with an ICMP destination
+ * unreachable, host unreachable (RFC 1812 5.2.7.1; as Linux does) or
+ * ICMPv6 address unreachable (RFC 4861 7.2.2: MUST), rate limited as every
+ * ICMP error; not for a NAT-translated packet, whose error would quote the
+ * translated packet and go to a translated address.
  */
-static void fail_held_unreachable(struct sl_slow *s, struct sl_neigh_entry *e, uint64_t now)
+static void fail_held(struct sl_slow *s, struct sl_neigh_entry *e, enum sl_drop_reason why,
+	bool unreachable, uint64_t now)
 {
 	for (unsigned int i = 0; i < e->n_held; i++) {
 		struct rte_mbuf *m = e->held[i];
 		s->held -= !sl_meta(m)->generated;
-		if (held_translated(s, m))
-			slow_drop(s, m, SL_DROP_NO_NEIGHBOUR);
+		if (!unreachable || held_translated(s, m))
+			slow_drop(s, m, why);
 		else if (e->ip.family == SL_AF_INET)
-			icmp_error(s, m, SL_DROP_NO_NEIGHBOUR, 3, 1, 0, now);
+			icmp_error(s, m, why, 3, 1, 0, now);
 		else
-			icmp_error(s, m, SL_DROP_NO_NEIGHBOUR, 1, 3, 0, now);
+			icmp_error(s, m, why, 1, 3, 0, now);
 	}
 	e->n_held = 0;
 }
@@ -206,7 +198,7 @@ void sl_slow_flush(struct sl_slow *s, enum sl_drop_reason why)
 	nat_frag_timers(s, 0, true);
 	for (uint32_t i = 0; i < nt->n; i++)
 		if (nt->e[i].n_held)
-			fail_held(s, &nt->e[i], why);
+			fail_held(s, &nt->e[i], why, false, 0);
 }
 
 static void entry_timer(struct sl_slow *s, struct sl_neigh_entry *e, uint32_t idx, uint64_t now)
@@ -224,7 +216,7 @@ static void entry_timer(struct sl_slow *s, struct sl_neigh_entry *e, uint32_t id
 			arm(s, e, now + SL_NEIGH_RETRANS_NS);
 			return;
 		}
-		fail_held_unreachable(s, e, now);
+		fail_held(s, e, SL_DROP_NO_NEIGHBOUR, true, now);
 		sl_neigh_invalidate(nt, idx, SL_NEIGH_FAILED);
 		return;
 	case SL_NEIGH_REACHABLE:
