@@ -407,13 +407,13 @@ static int plan_nat(struct xdp_backend *b, struct xb_state *s, const struct sl_c
 	}
 }
 
-/* Check @p l against a copy of the running state; *todo gets what to write. */
+/* Check @p l against a copy of the running state; *writes gets the commands to apply. */
 static int plan(struct xdp_backend *b, const struct sl_cmd_list *l, bool startup,
-	struct xb_state *ns, struct sl_cmd_list *todo, char *err, size_t errlen)
+	struct xb_state *ns, struct sl_cmd_list *writes, char *err, size_t errlen)
 {
 	int rc = state_copy(ns, &b->st);
 
-	memset(todo, 0, sizeof(*todo));
+	memset(writes, 0, sizeof(*writes));
 	for (unsigned int i = 0; rc == 0 && i < l->n; i++) {
 		struct sl_cmd c = l->cmds[i];
 		unsigned int line = l->lines ? l->lines[i] : i + 1;
@@ -442,14 +442,14 @@ static int plan(struct xdp_backend *b, const struct sl_cmd_list *l, bool startup
 			else
 				rc = fail(err, errlen, line, "unknown command");
 		}
-		if (rc == 0 && !skip && sl_cmd_list_append(todo, &c, line) < 0)
+		if (rc == 0 && !skip && sl_cmd_list_append(writes, &c, line) < 0)
 			rc = -ENOMEM;
 	}
 	if (rc == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
 	if (rc) {
 		state_free(ns);
-		sl_cmd_list_free(todo);
+		sl_cmd_list_free(writes);
 	}
 	return rc;
 }
@@ -457,26 +457,26 @@ static int plan(struct xdp_backend *b, const struct sl_cmd_list *l, bool startup
 static int apply_list(
 	struct xdp_backend *b, const struct sl_cmd_list *l, bool startup, char *err, size_t errlen)
 {
-	struct sl_cmd_list todo;
+	struct sl_cmd_list writes;
 	struct xb_state ns;
-	int rc = plan(b, l, startup, &ns, &todo, err, errlen);
+	int rc = plan(b, l, startup, &ns, &writes, err, errlen);
 
 	if (rc)
 		return rc;
-	for (unsigned int i = 0; i < todo.n; i++) {
+	for (unsigned int i = 0; i < writes.n; i++) {
 		char e[SL_ERR_MAX];
-		rc = sl_xdp_apply(b->x, &todo.cmds[i], b->resolve, b->resolve_arg, e, sizeof(e));
+		rc = sl_xdp_apply(b->x, &writes.cmds[i], b->resolve, b->resolve_arg, e, sizeof(e));
 		if (rc) {
 			/* a map refused an entry (full?): what went before stays */
-			fail(err, errlen, todo.lines[i], "%s", e);
+			fail(err, errlen, writes.lines[i], "%s", e);
 			break;
 		}
 		if (b->applied)
-			b->applied(b->applied_arg, &todo.cmds[i]);
+			b->applied(b->applied_arg, &writes.cmds[i]);
 	}
 	state_free(&b->st);
 	b->st = ns;
-	sl_cmd_list_free(&todo);
+	sl_cmd_list_free(&writes);
 	return rc;
 }
 
