@@ -49,7 +49,7 @@
 #define N_GROUPS     4
 #define GROUP_NS     1500000000ull /* virtual time a group of own tuples stays busy */
 #define N_TUPLES     (N_SHARED + N_WRITERS * N_OWN)
-#define MAX_SESSIONS 4096
+#define MAX_SESSIONS 4096 /* `nat sessions max`; the slots are this + SL_NAT_DEFER_SLOTS */
 #define BATCH	     32
 #define RUN_NS	     2000000000ull /* wall clock */
 #define TIMEOUT_S    1		   /* UDP idle timeout, virtual seconds */
@@ -178,7 +178,7 @@ static void *writer_main(void *arg)
 			 * and then the locked path instead, to race sl_nat_outbound's find) */
 			if (test_below(&r, 64) != 0 &&
 				(v = sl_nat_lookup(sh->n, t)) != SL_NAT_NONE) {
-				if ((v >> 1) >= MAX_SESSIONS) {
+				if ((v >> 1) >= sh->n->n_slots) {
 					w->bad++;
 					continue;
 				}
@@ -201,7 +201,7 @@ static void *writer_main(void *arg)
 					w->why = why;
 					continue;
 				}
-				if (idx >= MAX_SESSIONS) {
+				if (idx >= sh->n->n_slots) {
 					w->bad++;
 					continue;
 				}
@@ -249,7 +249,7 @@ static void *reader_main(void *arg)
 				uint32_t v = sl_nat_lookup(sh->n, &key);
 				if (v == SL_NAT_NONE)
 					break;
-				if ((v >> 1) >= MAX_SESSIONS) {
+				if ((v >> 1) >= sh->n->n_slots) {
 					rd->wrong++;
 					break;
 				}
