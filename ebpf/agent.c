@@ -79,14 +79,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* = bpf_ktime_get_coarse_ns() */
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -592,7 +584,7 @@ static void on_miss(void *arg, const struct sl_miss *m)
 {
 	struct agent *a = arg;
 	struct slot_link *l = link_of_slot(a, m->slot);
-	uint64_t now = now_ns();
+	uint64_t now = sl_xdp_clock(a->x);
 	unsigned int h = 0;
 
 	if (l == NULL || l->l3.ifindex == 0 || xb_is_static_neigh(&a->be, m->slot, &m->nh))
@@ -663,7 +655,7 @@ static void main_loop(struct agent *a)
 		}
 		if (a->srv)
 			sl_ctl_server_poll(a->srv);
-		now = now_ns();
+		now = sl_xdp_clock(a->x);
 		g = sl_xdp_nat_generation(a->x);
 		if (g != gen) {
 			uint64_t d = now + sl_xdp_nat_min_timeout(a->x) + 1;

@@ -803,11 +803,9 @@ static int show_sessions(struct xdp_backend *b, struct sl_ctl_buf *out)
 {
 	struct sess_walk w = {b, out, 0, 0};
 	struct sl_xdp_config cfg = {0};
-	struct timespec ts;
 	uint32_t zero = 0;
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* = bpf_ktime_get_coarse_ns() */
-	w.now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	w.now = sl_xdp_clock(b->x);
 	bpf_map_lookup_elem(sl_xdp_map_fd(b->x, "sl_config"), &zero, &cfg);
 	w.est = cfg.timeout_ns[SL_NAT_TO_TCP_EST];
 	return sl_xdp_sessions_foreach(b->x, sess_cb, &w);

@@ -192,6 +192,35 @@ static void config_maps_reset(struct sl_xdp *x)
 	}
 }
 
+/* ---------- the program's clock ---------- */
+
+/* Run sl_clock_sample (over a dummy frame): jiffies and CLOCK_MONOTONIC_COARSE now, and HZ. */
+static int clock_sample(const struct sl_xdp *x, struct sl_xdp_clock *c)
+{
+	static const uint8_t frame[64];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = sizeof(frame), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(x->skel->progs.sl_clock_sample), &o))
+		return -errno;
+	*c = x->skel->bss->sl_clock;
+	return 0;
+}
+
+/* Live: the program reads jiffies (one inlined load) instead of calling
+ * bpf_ktime_get_coarse_ns(); offset so that its clock reads what
+ * CLOCK_MONOTONIC_COARSE read at load, which keeps pinned sessions' times
+ * (an earlier run's) meaningful across a restart. HZ unknown: the helper. */
+static void clock_setup(struct sl_xdp *x)
+{
+	struct sl_xdp_clock c = {0};
+
+	x->skel->bss->sl_ns_per_jiffy = 0;
+	if (x->replay || clock_sample(x, &c) || c.hz == 0 || c.hz > 100000)
+		return;
+	x->skel->bss->sl_clock_off = c.coarse_ns - c.jiffies * (1000000000ull / c.hz);
+	__atomic_store_n(&x->skel->bss->sl_ns_per_jiffy, 1000000000ull / c.hz, __ATOMIC_RELEASE);
+}
+
 int sl_xdp_open(struct sl_xdp **out, const struct sl_xdp_opts *o, char *err, size_t errlen)
 {
 	struct sl_xdp_config cfg = {0};
@@ -256,6 +285,7 @@ int sl_xdp_open(struct sl_xdp **out, const struct sl_xdp_opts *o, char *err, siz
 		x->skel->bss->sl_fwd_gen =
 			(uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	}
+	clock_setup(x);
 	if (o->pin_dir)
 		config_maps_reset(x);
 	/* the defaults (reused maps: the earlier run's policy is gone; its port
@@ -834,6 +864,22 @@ uint64_t sl_xdp_nat_min_timeout(const struct sl_xdp *x)
 		if (cfg.timeout_ns[i] < m)
 			m = cfg.timeout_ns[i];
 	return m;
+}
+
+/* ---------- the program's clock, for the agent ---------- */
+
+uint64_t sl_xdp_clock(const struct sl_xdp *x)
+{
+	uint64_t m = __atomic_load_n(&x->skel->bss->sl_ns_per_jiffy, __ATOMIC_ACQUIRE);
+	struct sl_xdp_clock c = {0};
+	struct timespec ts;
+
+	if (x->replay)
+		return x->skel->bss->sl_now;
+	if (m && clock_sample(x, &c) == 0)
+		return c.jiffies * m + x->skel->bss->sl_clock_off;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* = bpf_ktime_get_coarse_ns() */
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* ---------- offline runs ---------- */

@@ -154,6 +154,13 @@ uint64_t sl_xdp_nat_generation(const struct sl_xdp *x);
 /** The shortest configured NAT timeout, ns. */
 uint64_t sl_xdp_nat_min_timeout(const struct sl_xdp *x);
 
+/**
+ * The program's clock now, ns (the times in the session maps): live,
+ * jiffies as ns, offset to read as CLOCK_MONOTONIC_COARSE did at load;
+ * in replay, the last sl_xdp_set_now().
+ */
+uint64_t sl_xdp_clock(const struct sl_xdp *x);
+
 /* ---------- offline runs (replay, tests) ---------- */
 
 /** Replay clock and ingress device for the next sl_xdp_run. */

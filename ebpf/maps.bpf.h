@@ -171,4 +171,29 @@ __u64 sl_fwd_gen;		  /* forwarding state version (sessions' caches): the loader'
 __u32 sl_next_addr;		  /* round-robin of pool addresses for new hosts */
 struct sl_xdp_verdict sl_verdict; /* the last packet's decision (replay) */
 
+/*
+ * The live clock: jiffies (bpf_jiffies64(), which the verifier inlines to
+ * one load) x sl_ns_per_jiffy + sl_clock_off, set by the loader from
+ * sl_clock_sample so that it reads as CLOCK_MONOTONIC_COARSE did at load.
+ * bpf_ktime_get_coarse_ns(), the same tick-grained time, is a helper call
+ * (on a host with return-thunk mitigations, every return costs). While
+ * sl_ns_per_jiffy is 0 (the kernel's HZ unknown), that helper is the clock.
+ */
+__u64 sl_ns_per_jiffy;
+__u64 sl_clock_off;
+struct sl_xdp_clock sl_clock; /* sl_clock_sample's output */
+extern const unsigned int CONFIG_HZ __kconfig __weak;
+
+/* The program's clock, ns: the pcap's in replay. */
+static __always_inline __u64 sl_clock_now(void)
+{
+	__u64 m = sl_ns_per_jiffy;
+
+	if (sl_replay)
+		return sl_now;
+	if (m)
+		return bpf_jiffies64() * m + sl_clock_off;
+	return bpf_ktime_get_coarse_ns();
+}
+
 #endif

@@ -584,6 +584,19 @@ static __noinline int ipv6(struct pkt *p)
 	return forward(p, nh, k.addr, 1, 40u + rd16(ip + 4));
 }
 
+/* Run by the loader (BPF_PROG_TEST_RUN, on a dummy frame): the kernel's HZ,
+ * and jiffies and CLOCK_MONOTONIC_COARSE at one instant, to set up
+ * sl_clock_now(). An XDP program, never attached: a syscall program may not
+ * read the coarse clock. */
+SEC("xdp")
+int sl_clock_sample(struct xdp_md *ctx)
+{
+	sl_clock.hz = CONFIG_HZ;
+	sl_clock.jiffies = bpf_jiffies64();
+	sl_clock.coarse_ns = bpf_ktime_get_coarse_ns();
+	return XDP_DROP;
+}
+
 SEC("xdp")
 int sluice_xdp(struct xdp_md *ctx)
 {
@@ -603,7 +616,7 @@ int sluice_xdp(struct xdp_md *ctx)
 	p.cfg = bpf_map_lookup_elem(&sl_config, &zero);
 	if (p.cnt == NULL || p.cfg == NULL)
 		return XDP_ABORTED;
-	p.now = sl_replay ? sl_now : bpf_ktime_get_coarse_ns();
+	p.now = sl_clock_now();
 	p.cnt->rx++;
 	if ((void *)(eth + 14) > end)
 		return v_drop(&p, SL_DROP_TRUNCATED);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -288,6 +289,39 @@ static void pinned_maps_take_the_config_again_and_keep_sessions(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static uint64_t coarse_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The live program's clock (jiffies as ns, offset at load) reads as
+ * CLOCK_MONOTONIC_COARSE within a few ticks, and keeps pace with it. */
+static void live_clock_reads_as_monotonic_coarse(void **state)
+{
+	const uint64_t slack = 20000000ull; /* 20 ms: a few ticks at HZ >= 250 */
+	struct sl_xdp_opts o;
+	struct sl_xdp *x = NULL;
+	uint64_t c0, t0, c1, t1;
+	char err[512];
+
+	(void)state;
+	sl_xdp_opts_default(&o, NULL, false);
+	if (sl_xdp_open(&x, &o, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	c0 = coarse_now();
+	t0 = sl_xdp_clock(x);
+	assert_true(t0 + slack > c0 && t0 < c0 + slack);
+	usleep(300000);
+	c1 = coarse_now();
+	t1 = sl_xdp_clock(x);
+	assert_true(t1 + slack > c1 && t1 < c1 + slack);
+	assert_true(t1 - t0 > 250000000ull && t1 - t0 < 400000000ull);
+	sl_xdp_close(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +329,7 @@ int main(void)
 		cmocka_unit_test(config_becomes_map_contents),
 		cmocka_unit_test(fib_matches_naive_lpm),
 		cmocka_unit_test(pinned_maps_take_the_config_again_and_keep_sessions),
+		cmocka_unit_test(live_clock_reads_as_monotonic_coarse),
 	};
 	struct sl_xdp_opts o;
 	struct sl_xdp *x = NULL;

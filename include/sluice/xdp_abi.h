@@ -6,7 +6,8 @@
  * __u32-style types only, no pointers, explicit padding: the same bytes on
  * both sides. Addresses and ports are in network byte order unless a field
  * says otherwise; times are nanoseconds of the program's clock (the replay
- * clock in replay, CLOCK_MONOTONIC_COARSE (bpf_ktime_get_coarse_ns) live).
+ * clock in replay; live, jiffies as ns, offset to read as
+ * CLOCK_MONOTONIC_COARSE did when the program was loaded: sl_xdp_clock()).
  *
  * Maps (name: type, key -> value):
  *   sl_ifaces:     HASH      struct sl_xdp_iface_key -> __u32 slot
@@ -248,6 +249,16 @@ struct sl_xdp_frag {
 	__u8 dropped;	/**< the first fragment was dropped ... */
 	__u8 why;	/**< ... under this reason: so are the later ones */
 	__u8 pad[5];
+};
+
+/** The program's clock sample (global sl_clock, written by the syscall
+ * program sl_clock_sample): the kernel's CONFIG_HZ (0: unknown), jiffies and
+ * CLOCK_MONOTONIC_COARSE, ns, read together. */
+struct sl_xdp_clock {
+	__u64 jiffies;
+	__u64 coarse_ns;
+	__u32 hz;
+	__u32 pad;
 };
 
 /** What the program decided for the last packet (the replay reads it). */
