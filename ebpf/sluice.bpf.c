@@ -399,6 +399,7 @@ static __always_inline int nat_fragment(struct pkt *p, int kind)
 	p->fk.dst = ld32(ip + 16);
 	p->fk.id = ld16(ip + 4);
 	p->fk.proto = ip[9];
+	p->fk.pad = 0; /* (shares its bytes with fast_key) */
 	f = bpf_map_lookup_elem(&sl_nat_frag, &p->fk);
 	if (f && f->until <= p->now) {
 		bpf_map_delete_elem(&sl_nat_frag, &p->fk);
@@ -465,21 +466,23 @@ static __noinline int nat4(struct pkt *p)
 }
 
 /*
- * The common packet on a NAT interface, in one BPF-to-BPF call instead of
- * four (ipv4, nat4, nat_main, nat_cached: on this kernel each returns
- * through the SRSO return thunk; its own function, so that its stack does
- * not add to the deepest call chain's): an unfragmented
+ * The common packet on a NAT interface, inside the main program instead of
+ * four BPF-to-BPF calls (ipv4, nat4, nat_main, nat_cached: on this kernel
+ * each returns through the SRSO return thunk): an unfragmented
  * IPv4 TCP/UDP/ICMP echo packet without options, of a live session whose
- * forwarding cache is valid. Until nat_cached_body() it only reads; -1
- * (before it) hands the packet to ipv4(), which decides everything again,
- * so the outcome is always the one ipv4() gives.
+ * forwarding cache is valid. Its session key lives in struct pkt (the bytes
+ * of the fragment key, which only the general path uses), so that the main
+ * program's frame leaves the deepest call chain within the verifier's 512
+ * bytes. Until nat_cached_body() it writes nothing else; -1 (before it)
+ * hands the packet to ipv4(), which decides everything again, so the
+ * outcome is always the one ipv4() gives.
  */
-static __noinline int nat_fast4(struct pkt *p)
+static __always_inline int nat_fast4(struct pkt *p)
 {
 	struct xdp_md *ctx = p->ctx;
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	__u8 *ip = data + (p->l2 & 0x1f);
-	struct sl_xdp_nat_tuple t = {0};
+	struct sl_xdp_nat_tuple *t = &p->fast_key;
 	struct sl_xdp_nat_sess *s, *e = NULL;
 	__u32 dir = 0, tot;
 	__u8 flags = 0;
@@ -492,9 +495,12 @@ static __noinline int nat_fast4(struct pkt *p)
 		return -1;
 	if (ip4_addrs_bad(ip) || (ip[6] & 0x3f) || ip[7])
 		return -1; /* a fragment: MF or an offset */
-	if (nat_tuple(ip, end, &t, &flags) != NK_OK)
+	t->sport = 0;
+	t->dport = 0;
+	((__u32 *)t)[3] = 0; /* proto and pad */
+	if (nat_tuple(ip, end, t, &flags) != NK_OK)
 		return -1;
-	s = sess_find(&t, p->cfg, p->now, &dir, &e);
+	s = sess_find(t, p->cfg, p->now, &dir, &e);
 	if (s == NULL || e == NULL || !fwd_cache_read(e, sl_fwd_gen, &w))
 		return -1;
 	return nat_cached_body(p, s, dir, flags, w);

@@ -20,7 +20,10 @@ struct pkt {
 	__u32 l2;		    /* Ethernet (+ VLAN) header length: 14 or 18 */
 	__u32 why;		    /* drop reason of a dropped packet */
 	__u32 nsrc, ndst;	    /* addresses after NAT (when translated) */
-	struct sl_xdp_frag_key fk;  /* a first fragment's datagram */
+	union {
+		struct sl_xdp_frag_key fk;	  /* a first fragment's datagram */
+		struct sl_xdp_nat_tuple fast_key; /* nat_fast4's session key (its stack) */
+	};
 	struct sl_xdp_nat_sess *ce; /* session entry whose forwarding cache forward() fills */
 	__u64 ce_gen;		    /* sl_fwd_gen read before the lookups that fill it */
 	__u8 l2_mcast;
