@@ -142,7 +142,7 @@ static __noinline int nat_miss(struct pkt *p, int kind, struct sl_xdp_nat_tuple 
 	__u32 why = SL_DROP_NAT_NO_SESSION, dst;
 	int fwd, local;
 
-	if ((void *)(ip + 24) > end)
+	if ((void *)(ip + 20) > end)
 		return v_drop(p, SL_DROP_BAD_IP_HEADER);
 	dst = ld32(ip + 16);
 	nh = fib4(dst);
