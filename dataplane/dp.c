@@ -379,7 +379,7 @@ static int apply_plan(struct sl_dp *dp, struct plan *pl, uint64_t now, char *err
 				      ? pl->later[i].nat.value
 				      : (max ? max : dp->params.max_sessions);
 	if (max && dp->nat.sess == NULL) {
-		rc = sl_nat_create(&dp->nat, max, dp->qsv, dp->seed);
+		rc = sl_nat_create(&dp->nat, max, dp->qsv, dp->params.seed);
 		if (rc < 0)
 			return fail(err, errlen, 0, "nat: no memory for %u sessions", max);
 	}

@@ -12,6 +12,7 @@
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
+#include <sluice/rng.h>
 #include <sluice/replay.h>
 #define SLUICE_TRACE_DATAPLANE
 #include <sluice/trace.h>
@@ -252,6 +253,7 @@ static int live_main(int argc, char **argv)
 	params.max_routes4 = 1u << 17;
 	params.max_routes6 = 1u << 14;
 	params.max_sessions = 1u << 18;
+	params.seed = sl_rng_live_seed(); /* ports hard to guess (RFC 6056) */
 	if (parse_opts(argc, argv, &o, &params) < 0)
 		goto out_eal;
 	if (sl_cmd_list_load(o.config, &cmds, err, sizeof(err)) < 0) {

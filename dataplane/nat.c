@@ -15,11 +15,7 @@
 
 static uint64_t rnd(struct sl_nat *n)
 {
-	/* xorshift64*: deterministic given --seed */
-	n->rng ^= n->rng >> 12;
-	n->rng ^= n->rng << 25;
-	n->rng ^= n->rng >> 27;
-	return n->rng * 0x2545f4914f6cdd1dull;
+	return sl_rng_next(&n->rng); /* the XDP program draws the same */
 }
 
 /* ---------- the session table, write side (under the lock) ---------- */
@@ -206,7 +202,7 @@ static void timeout_min_set(struct sl_nat *n)
 	__atomic_store_n(&n->timeout_min, m, __ATOMIC_RELAXED);
 }
 
-int sl_nat_create(struct sl_nat *n, uint32_t max_sessions, struct rte_rcu_qsbr *qsv, uint32_t seed)
+int sl_nat_create(struct sl_nat *n, uint32_t max_sessions, struct rte_rcu_qsbr *qsv, uint64_t seed)
 {
 
 	memset(n, 0, sizeof(*n));
@@ -220,9 +216,7 @@ int sl_nat_create(struct sl_nat *n, uint32_t max_sessions, struct rte_rcu_qsbr *
 	n->timeout_ns[SL_NAT_TO_TCP_TRANS] = 240ull * 1000000000ull;
 	n->timeout_ns[SL_NAT_TO_ICMP] = 60ull * 1000000000ull;
 	timeout_min_set(n);
-	n->rng = 0x9e3779b97f4a7c15ull ^ ((uint64_t)seed << 17 | seed);
-	if (n->rng == 0)
-		n->rng = 1;
+	n->rng = sl_rng_init(seed);
 
 	/* slots beyond the limit: deleted sessions wait out a grace period
 	 * before their slot can be reused */
@@ -408,8 +402,14 @@ static uint16_t port_alloc(struct sl_nat *n, uint16_t ai, int c, uint16_t want, 
 		n->last_full_reap = now;
 		reap_all(n, now);
 	}
-	if (a->n_free[c] == 0)
+	if (a->n_free[c] == 0) {
+		/* the XDP program, which keeps no free count, finds none only
+		 * after its 32 random tries and one linear search's random
+		 * start: the same draws keep both backends' later ports alike */
+		for (int i = 0; i < 33; i++)
+			(void)rnd(n);
 		return 0;
+	}
 	if (in_range(a, want) && !port_used(a, c, want))
 		return want;
 	n->stats.port_fallbacks++;

@@ -45,6 +45,7 @@ struct replay {
 	unsigned int n_in;
 	struct output out[SL_IFACE_MAX];
 	uint64_t now;
+	uint32_t seed; /* --seed */
 };
 
 static void usage(FILE *f)
@@ -237,7 +238,7 @@ static int parse_args(int argc, char **argv, struct replay *r, const char **conf
 					UINT32_MAX, optarg);
 				return 2;
 			}
-			r->dp.seed = (uint32_t)v;
+			r->seed = (uint32_t)v;
 			break;
 		case 'j':
 			*json = true;
@@ -272,7 +273,6 @@ int sl_replay_main(int argc, char **argv)
 	char err[SL_ERR_MAX * 2];
 	struct rte_mempool *pool;
 	struct replay *r;
-	uint32_t seed = 0;
 	bool json = false;
 	int rc;
 
@@ -282,7 +282,6 @@ int sl_replay_main(int argc, char **argv)
 	rc = parse_args(argc, argv, r, &config, &outdir, &json);
 	if (rc)
 		goto out_free;
-	seed = r->dp.seed;
 	rc = sl_cmd_list_load(config, &cmds, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "%s\n", err);
@@ -304,9 +303,9 @@ int sl_replay_main(int argc, char **argv)
 	params.replay = true;
 	params.max_routes6 = 4096;
 	params.n_workers = 0;
+	params.seed = r->seed;
 	if (boot_gateway(&r->dp, &params, pool, config, &cmds) < 0)
 		goto out_eal;
-	r->dp.seed = seed;
 	r->w.dp = &r->dp;
 	sl_slow_init(&r->slow, &r->dp, replay_tx, r);
 	if (open_inputs(r) < 0 || open_outputs(r, outdir) < 0)

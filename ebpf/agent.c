@@ -33,6 +33,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <sluice/rng.h>
+
 #include "agent.h"
 #include "agent_kernel.h"
 #include "agent_miss.h"
@@ -698,6 +700,7 @@ int sl_xdp_agent_main(int argc, char **argv)
 		goto out_cmds;
 	}
 	sl_xdp_opts_default(&o, &a->cmds, false);
+	o.seed = sl_rng_live_seed(); /* ports hard to guess (RFC 6056) */
 	o.pin_dir = a->pin_dir;
 	if (sl_xdp_open(&a->x, &o, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sluice-xdp: %s\n", err);

@@ -11,6 +11,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <sluice/rng.h>
+
 #include "loader.h"
 #include "sluice_xdp.skel.h"
 
@@ -274,9 +276,7 @@ int sl_xdp_open(struct sl_xdp **out, const struct sl_xdp_opts *o, char *err, siz
 			"cannot load the XDP program (root or CAP_BPF+CAP_NET_ADMIN needed; "
 			"SLUICE_XDP_DEBUG=1 shows the verifier log)");
 	}
-	x->skel->bss->sl_rng = o->seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
-	if (x->skel->bss->sl_rng == 0)
-		x->skel->bss->sl_rng = 1;
+	x->skel->bss->sl_rng = sl_rng_init(o->seed);
 	{
 		/* forwarding caches of reused sessions were made by an earlier
 		 * program under smaller versions: start above them */

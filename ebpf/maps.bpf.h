@@ -7,6 +7,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
+#include <sluice/rng.h>
 #include <sluice/xdp_abi.h>
 
 struct {
@@ -165,7 +166,7 @@ const volatile __u8 sl_replay = 0; /* 1: offline replay (no DEVMAP, clock below)
 /* Globals in .bss (arrays and writable values never go to .rodata: clang 14). */
 __u64 sl_now;			  /* replay clock, ns: written before every run */
 __u32 sl_replay_ifindex;	  /* replay: the device the next frame arrives on */
-__u64 sl_rng;			  /* xorshift64* state, seeded by the loader */
+__u64 sl_rng;			  /* sl_rng_next()'s state (sluice/rng.h), seeded by the loader */
 __u64 sl_nat_gen;		  /* bumped on session creation / TCP state change */
 __u64 sl_fwd_gen;		  /* forwarding state version (sessions' caches): the loader's */
 __u32 sl_next_addr;		  /* round-robin of pool addresses for new hosts */

@@ -193,13 +193,7 @@ static __always_inline int nat_is_pool_addr(__u32 ip)
 
 static __always_inline __u64 nat_rnd(void)
 {
-	__u64 x = sl_rng;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	sl_rng = x;
-	return x * 0x2545f4914f6cdd1dull;
+	return sl_rng_next(&sl_rng); /* as the DPDK NAT draws */
 }
 
 /* A mapping (dynamic, else static) reached at an outside endpoint. */

@@ -29,6 +29,7 @@ struct sl_dp_params {
 	unsigned int n_workers; /**< RCU readers */
 	bool replay;		/**< interface MACs must be configured */
 	uint32_t max_sessions;	/**< NAT table size unless the config says `nat sessions max` */
+	uint64_t seed;		/**< NAT port generator seed (sluice/rng.h) */
 };
 
 struct sl_dp {
@@ -39,7 +40,6 @@ struct sl_dp {
 	struct sl_nat nat;
 	struct rte_rcu_qsbr *qsv;
 	struct rte_mempool *pool; /**< for packets the gateway builds */
-	uint32_t seed;
 };
 
 /** Defaults for params (sizes fitting a test run). */

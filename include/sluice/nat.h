@@ -88,6 +88,7 @@
 
 #include <sluice/config.h>
 #include <sluice/drop.h>
+#include <sluice/rng.h>
 
 struct rte_hash;
 struct rte_rcu_qsbr;
@@ -260,7 +261,7 @@ struct sl_nat {
 	uint32_t limit_per_host;
 	uint16_t pb_size;    /**< nat port-block size; 0: off */
 	uint8_t pb_per_host; /**< blocks per host */
-	uint64_t rng;	     /**< xorshift64*, seeded by --seed */
+	unsigned long long rng; /**< sl_rng_next()'s state (sluice/rng.h) */
 	uint32_t reap_cursor;
 	struct sl_nat_stats stats;
 };
@@ -592,7 +593,7 @@ static inline unsigned int sl_nat_lookup_bulk(const struct sl_nat *n,
  * Create the tables for @p max_sessions sessions. @p qsv (may be NULL for
  * single-threaded use) guards reclamation. @return 0 or -ENOMEM.
  */
-int sl_nat_create(struct sl_nat *n, uint32_t max_sessions, struct rte_rcu_qsbr *qsv, uint32_t seed);
+int sl_nat_create(struct sl_nat *n, uint32_t max_sessions, struct rte_rcu_qsbr *qsv, uint64_t seed);
 void sl_nat_destroy(struct sl_nat *n);
 
 /** Apply a NAT/MSS command (control thread). @return 0 or -errno with @p err. */
