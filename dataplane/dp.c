@@ -73,6 +73,22 @@ struct plan {
 	struct sl_cmd *later;
 	unsigned int *later_line;
 	unsigned int n_later, n_neigh;
+	/* the static forwards the batch touches, as they will be after its
+	 * commands so far (plan_forward) */
+	struct plan_fwd *fw;
+	unsigned int n_fw;
+	unsigned int n_pools, n_pool_addrs; /* the batch's pool adds */
+};
+
+/* A static forward's outside endpoint, simulated through a batch. */
+struct plan_fwd {
+	uint8_t proto;
+	uint32_t ext_ip;   /* network order */
+	uint16_t ext_port; /* host order */
+	bool live;	   /* a forward is there ... */
+	uint32_t int_ip;   /* ... to this inside endpoint */
+	uint16_t int_port;
+	bool used; /* the outside port is taken (a forward's cool-down included) */
 };
 
 static int fail(char *err, size_t errlen, unsigned int line, const char *fmt, ...)
@@ -204,6 +220,87 @@ static bool in_pools(const struct sl_dp *dp, const struct plan *pl, uint32_t ip)
 	return false;
 }
 
+/* The simulated state of the forward at outside endpoint (proto, ip, port):
+ * the batch's, else the table's as sl_nat_forward_query gives it. */
+static struct plan_fwd *plan_fwd_at(struct sl_dp *dp, struct plan *pl,
+	const struct sl_cmd_nat_forward *f, struct sl_nat_forward_state *st)
+{
+	struct plan_fwd *e;
+	void *a;
+
+	for (unsigned int i = 0; i < pl->n_fw; i++) {
+		e = &pl->fw[i];
+		if (e->proto == f->proto && e->ext_ip == f->ext_ip && e->ext_port == f->ext_port)
+			return e;
+	}
+	a = realloc(pl->fw, (pl->n_fw + 1) * sizeof(*pl->fw));
+	if (a == NULL)
+		return NULL;
+	pl->fw = a;
+	e = &pl->fw[pl->n_fw++];
+	*e = (struct plan_fwd){.proto = f->proto, .ext_ip = f->ext_ip, .ext_port = f->ext_port,
+		.live = st->is_forward, .int_ip = st->int_ip, .int_port = st->int_port,
+		.used = st->ext_in_use};
+	return e;
+}
+
+/*
+ * `nat forward add|del` checked as the NAT table will meet it after the
+ * batch's earlier commands, so that the batch is refused whole instead of
+ * failing half-way through its application. (A worker could still take a
+ * free outside port between this check and the application, a window of
+ * the batch's duration: then the forward's line fails alone.)
+ */
+static int plan_forward(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c,
+	unsigned int line, char *err, size_t errlen)
+{
+	const struct sl_cmd_nat_forward *f = &c->nat_fwd;
+	struct sl_nat_forward_state st;
+	struct plan_fwd *e;
+	bool int_fwd;
+
+	sl_nat_forward_query(&dp->nat, f, &st);
+	e = plan_fwd_at(dp, pl, f, &st);
+	if (e == NULL)
+		return -ENOMEM;
+	if (c->type == SL_CMD_NAT_FORWARD_DEL) {
+		if (!e->live)
+			return fail(err, errlen, line, "nat forward del: no such forward");
+		e->live = false; /* its port cools down: e->used stays */
+		return 0;
+	}
+	if (e->used)
+		return fail(err, errlen, line, "nat forward add: outside port %u already in use",
+			f->ext_port);
+	/* the inside endpoint: forwarded by the table (unless the batch took
+	 * that forward away) or by the batch */
+	int_fwd = false;
+	if (st.int_forwarded) {
+		struct sl_cmd_nat_forward g = {.proto = f->proto,
+			.ext_ip = st.int_fwd_ext_ip,
+			.ext_port = st.int_fwd_ext_port};
+		struct sl_nat_forward_state gs = {.is_forward = true,
+			.int_ip = f->int_ip,
+			.int_port = f->int_port,
+			.ext_in_use = true};
+		const struct plan_fwd *ge = plan_fwd_at(dp, pl, &g, &gs);
+		if (ge == NULL)
+			return -ENOMEM;
+		int_fwd = ge->live && ge->int_ip == f->int_ip && ge->int_port == f->int_port;
+	}
+	for (unsigned int i = 0; i < pl->n_fw && !int_fwd; i++)
+		int_fwd = pl->fw[i].live && pl->fw[i].proto == f->proto &&
+			  pl->fw[i].int_ip == f->int_ip && pl->fw[i].int_port == f->int_port;
+	if (int_fwd)
+		return fail(err, errlen, line, "nat forward add: inside endpoint already forwarded");
+	e = plan_fwd_at(dp, pl, f, &st); /* (the array may have moved) */
+	e->live = true;
+	e->used = true;
+	e->int_ip = f->int_ip;
+	e->int_port = f->int_port;
+	return 0;
+}
+
 static int plan_nat(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, unsigned int line,
 	char *err, size_t errlen)
 {
@@ -218,16 +315,32 @@ static int plan_nat(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 			if (in_pools(dp, pl, rte_cpu_to_be_32(base + k)))
 				return fail(err, errlen, line,
 					"nat pool add %s: overlaps another pool", b1);
+		if (dp->nat.n_pools + pl->n_pools + 1 > SL_NAT_POOLS_MAX)
+			return fail(err, errlen, line, "nat pool add: at most %d pools",
+				SL_NAT_POOLS_MAX);
+		if (dp->nat.n_addrs + pl->n_pool_addrs + cnt > SL_NAT_ADDRS_MAX)
+			return fail(err, errlen, line,
+				"nat pool add: at most %d pool addresses in all", SL_NAT_ADDRS_MAX);
+		pl->n_pools++;
+		pl->n_pool_addrs += cnt;
 		break;
 	}
+	case SL_CMD_NAT_POOL_DEL:
+		return fail(err, errlen, line,
+			"nat pool del: removing a pool needs a restart in this version");
 	case SL_CMD_NAT_FORWARD_ADD:
-	case SL_CMD_NAT_FORWARD_DEL:
+	case SL_CMD_NAT_FORWARD_DEL: {
+		int rc;
 		if (!in_pools(dp, pl, c->nat_fwd.ext_ip))
 			return fail(err, errlen, line,
 				"nat forward: the outside address must be in a nat pool (add the "
 				"pool "
 				"first)");
+		rc = plan_forward(dp, pl, c, line, err, errlen);
+		if (rc < 0)
+			return rc;
 		break;
+	}
 	case SL_CMD_NAT_PORT_BLOCK:
 		if (dp->nat.n_sessions)
 			return fail(err, errlen, line,
@@ -350,6 +463,7 @@ static void plan_free(struct plan *pl)
 	free(pl->rc_line);
 	free(pl->later);
 	free(pl->later_line);
+	free(pl->fw);
 	free(pl);
 }
 

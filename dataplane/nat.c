@@ -1274,6 +1274,34 @@ static int forward_del(struct sl_nat *n, const struct sl_cmd_nat_forward *f, uin
 	return 0;
 }
 
+int sl_nat_forward_query(struct sl_nat *n, const struct sl_cmd_nat_forward *f,
+	struct sl_nat_forward_state *st)
+{
+	int a;
+	uint32_t m;
+
+	memset(st, 0, sizeof(*st));
+	if (n->sess == NULL)
+		return 0; /* no table yet: nothing is in use */
+	rte_spinlock_lock(&n->lock);
+	a = addr_index(n, f->ext_ip);
+	st->ext_in_use = a >= 0 && port_used(&n->addr[a], pclass(f->proto), f->ext_port);
+	m = mapping_at(n, f->proto, f->ext_ip, rte_cpu_to_be_16(f->ext_port));
+	if (m != SL_NAT_NONE && mapping_is_static(&n->map[m])) {
+		st->is_forward = true;
+		st->int_ip = n->map[m].int_ip;
+		st->int_port = rte_be_to_cpu_16(n->map[m].int_port);
+	}
+	m = map_find(n, f->proto | 0x80, f->int_ip, rte_cpu_to_be_16(f->int_port));
+	if (m != SL_NAT_NONE) {
+		st->int_forwarded = true;
+		st->int_fwd_ext_ip = n->addr[n->map[m].addr].ip;
+		st->int_fwd_ext_port = rte_be_to_cpu_16(n->map[m].ext_port);
+	}
+	rte_spinlock_unlock(&n->lock);
+	return 0;
+}
+
 int sl_nat_apply(struct sl_nat *n, const struct sl_cmd *c, char *err, size_t errlen)
 {
 	int rc = 0;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -959,6 +960,88 @@ static void echo_request_to_gateway_answered(void **state)
 
 /* ---- every packet, one outcome ------------------------------------------ */
 
+/* Apply a batch of config lines; 0 or the -errno of its refusal. */
+static int apply_text(const char *text, char *err, size_t errlen)
+{
+	struct sl_cmd_list l = {0};
+	char line[256];
+	unsigned int n = 0;
+	int rc = 0;
+
+	/* line by line, as sluicectl sends a batch (its interfaces are the
+	 * dataplane's, not declared in the batch) */
+	for (const char *p = text, *e; rc == 0 && (e = strchr(p, '\n')) != NULL; p = e + 1) {
+		struct sl_cmd c;
+		snprintf(line, sizeof(line), "%.*s", (int)(e - p), p);
+		rc = sl_cmd_parse_line(line, &c, err, errlen);
+		if (rc == 0)
+			rc = sl_cmd_list_append(&l, &c, ++n);
+	}
+	if (rc == 0)
+		rc = sl_dp_apply_list(&C->dp, &l, C->now, err, errlen);
+	sl_cmd_list_free(&l);
+	return rc;
+}
+
+static bool has_forward(uint8_t proto, const char *ext, uint16_t port)
+{
+	struct sl_cmd_nat_forward f = {.proto = proto, .ext_port = port};
+	struct sl_nat_forward_state st;
+
+	inet_pton(AF_INET, ext, &f.ext_ip);
+	sl_nat_forward_query(&C->dp.nat, &f, &st);
+	return st.is_forward;
+}
+
+/* A batch whose last NAT line fails (no such forward, port taken, inside
+ * endpoint forwarded twice, a forward deleted twice, pool del) is refused
+ * whole: its route, neighbour and forward lines before it leave no trace.
+ * A valid batch that moves a forward (del, then add of the same inside
+ * endpoint at another port) applies. */
+static void batch_with_a_failing_nat_line_changes_nothing(void **state)
+{
+	static const char *const bad_tails[] = {
+		"nat forward del tcp 203.0.113.2:9999\n",
+		"nat forward add tcp 203.0.113.2:8080 to 192.168.1.11:80\n",
+		"nat forward add tcp 203.0.113.2:8081 to 192.168.1.10:80\n",
+		"nat forward del tcp 203.0.113.2:7000\nnat forward del tcp 203.0.113.2:7000\n",
+		"nat pool del 203.0.113.2/32\n",
+	};
+	struct sl_ip ip = {.family = SL_AF_INET};
+	struct sl_prefix pfx = {.addr = {.family = SL_AF_INET}, .len = 16};
+	char text[1024], err[256];
+
+	(void)state;
+	inet_pton(AF_INET, "10.60.0.0", &pfx.addr.v4);
+	assert_int_equal(apply_text("nat pool add 203.0.113.2/32 ports 1024-65535\n"
+				    "nat forward add tcp 203.0.113.2:7000 to 192.168.1.20:22\n",
+				 err, sizeof(err)),
+		0);
+	for (unsigned int i = 0; i < sizeof(bad_tails) / sizeof(bad_tails[0]); i++) {
+		snprintf(text, sizeof(text),
+			"route add 10.60.0.0/16 via 192.168.1.60 dev lan0\n"
+			"neighbor add 192.168.1.60 lladdr 02:00:00:00:01:3c dev lan0\n"
+			"nat forward add tcp 203.0.113.2:8080 to 192.168.1.10:80\n"
+			"%s",
+			bad_tails[i]);
+		assert_int_equal(apply_text(text, err, sizeof(err)), -EINVAL);
+		if (strstr(err, "line ") == NULL)
+			fail_msg("tail %u: %s", i, err);
+		assert_int_equal(sl_fib_get(&C->dp.fib, &pfx, NULL), SL_NH_NONE);
+		inet_pton(AF_INET, "192.168.1.60", &ip.v4);
+		assert_int_equal(sl_neigh_find(&C->dp.neigh, 0, &ip), SL_NEIGH_NONE);
+		assert_false(has_forward(6, "203.0.113.2", 8080));
+		assert_true(has_forward(6, "203.0.113.2", 7000));
+	}
+	/* moving the inside endpoint of a forward within one batch is fine */
+	assert_int_equal(apply_text("nat forward del tcp 203.0.113.2:7000\n"
+				    "nat forward add tcp 203.0.113.2:7001 to 192.168.1.20:22\n",
+				 err, sizeof(err)),
+		0);
+	assert_false(has_forward(6, "203.0.113.2", 7000));
+	assert_true(has_forward(6, "203.0.113.2", 7001));
+}
+
 static void random_frame(struct pkt *k, uint16_t *port)
 {
 	static const uint8_t zero[6];
@@ -1098,6 +1181,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(ipv4_forward_decrements_ttl_and_rewrites_macs),
+		T(batch_with_a_failing_nat_line_changes_nothing),
 		T(ethernet_padding_trimmed_on_forward),
 		T(ipv4_bad_checksum_dropped_as_bad_ip_header),
 		T(ttl_one_goes_to_slow_path_and_yields_time_exceeded),

@@ -596,6 +596,25 @@ static inline unsigned int sl_nat_lookup_bulk(const struct sl_nat *n,
 int sl_nat_create(struct sl_nat *n, uint32_t max_sessions, struct rte_rcu_qsbr *qsv, uint64_t seed);
 void sl_nat_destroy(struct sl_nat *n);
 
+/** What the table holds for static forward @p f (sl_nat_forward_query). */
+struct sl_nat_forward_state {
+	bool ext_in_use;    /**< f's outside port is taken (a mapping, a forward, a cool-down) */
+	bool is_forward;    /**< a static forward owns f's outside endpoint ... */
+	uint32_t int_ip;    /**< ... to this inside address (network order) */
+	uint16_t int_port;  /**< ... and port (host order) */
+	bool int_forwarded; /**< f's inside endpoint already has a static forward ... */
+	uint32_t int_fwd_ext_ip;   /**< ... at this outside address (network order) */
+	uint16_t int_fwd_ext_port; /**< ... and port (host order) */
+};
+
+/**
+ * Look up what a `nat forward add|del` of @p f would meet (control thread,
+ * under the table lock): lets a batch be checked in full before anything
+ * is applied. @return 0.
+ */
+int sl_nat_forward_query(struct sl_nat *n, const struct sl_cmd_nat_forward *f,
+	struct sl_nat_forward_state *st);
+
 /** Apply a NAT/MSS command (control thread). @return 0 or -errno with @p err. */
 int sl_nat_apply(struct sl_nat *n, const struct sl_cmd *c, char *err, size_t errlen);
 
