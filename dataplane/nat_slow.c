@@ -75,6 +75,8 @@ static void frag_send(struct sl_slow *s, const struct nat_frag *f, struct rte_mb
 	slow_reinject(s, m, f->translate ? SL_NAT_SKIP_DONE : SL_NAT_SKIP_RAW, now);
 }
 
+static bool icmp_translate(struct sl_slow *s, struct rte_mbuf *m, uint64_t now);
+
 /* The drop reason whose counter moved between two snapshots. */
 static enum sl_drop_reason moved(const struct sl_stats *a, const struct sl_stats *b)
 {
@@ -107,6 +109,24 @@ static void first_fragment(struct sl_slow *s, struct rte_mbuf *m, struct nat_fra
 		f->dropped = true;
 		f->why = (uint8_t)moved(&a, &b);
 		rte_pktmbuf_free(m);
+		return;
+	}
+	if (v == SL_V_SLOW && meta->slow == SL_SLOW_NAT_ICMP) {
+		/* the first fragment of an ICMP error: translated here, so that
+		 * the later fragments get its outer addresses */
+		ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l2_len);
+		if (icmp_translate(s, m, now)) {
+			memcpy(&f->nsrc, ip + 12, 4);
+			memcpy(&f->ndst, ip + 16, 4);
+			f->translate = f->nsrc != osrc || f->ndst != odst;
+			slow_reinject(s, m, SL_NAT_SKIP_DONE, now);
+		} else if (s->dp->ifs.ifaces[meta->iface].role == SL_ROLE_INSIDE) {
+			slow_reinject(s, m, SL_NAT_SKIP_RAW, now); /* as is, later ones too */
+		} else {
+			f->dropped = true;
+			f->why = SL_DROP_NAT_NO_SESSION;
+			slow_drop(s, m, SL_DROP_NAT_NO_SESSION);
+		}
 		return;
 	}
 	/* where the headers are now: after the L2 rewrite when transmitted */
@@ -187,25 +207,33 @@ void nat_frag_timers(struct sl_slow *s, uint64_t now, bool all)
 
 /* ---------- ICMP errors (RFC 5508) ---------- */
 
-void nat_icmp_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
+/*
+ * Translate an ICMP error on a NAT interface in place by the session of
+ * its embedded packet: the embedded header and L4 header back to their
+ * untranslated form, the outer addresses the session translates, every
+ * checksum. The ICMP checksum is updated incrementally (RFC 1624): the
+ * error may be the first fragment of a longer one, whose checksum covers
+ * bytes this fragment does not hold. @return true if translated, false
+ * (the packet untouched) when no live session matches.
+ */
+static bool icmp_translate(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 {
 	struct sl_meta *meta = sl_meta(m);
 	struct sl_nat *nat = &s->dp->nat;
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l2_len);
 	unsigned int ihl = (ip[0] & 0x0f) * 4u, tot = rd16(ip + 2), ilen = tot - ihl;
-	uint8_t *icmp = ip + ihl, *e = icmp + 8, *el4;
+	uint8_t *icmp = ip + ihl, *e = icmp + 8, *el4, *l4c = NULL;
 	unsigned int eihl, quote;
 	struct sl_nat_tuple et = {0}, key;
 	const struct sl_nat_session *ss;
 	const struct sl_nat_tuple *o, *td;
 	uint32_t v, os, od;
-	uint16_t c;
+	uint16_t c, ic, old;
 
-	bool inside = s->dp->ifs.ifaces[meta->iface].role == SL_ROLE_INSIDE;
 	if (ilen < 8 + 20 || (e[0] >> 4) != 4 || (eihl = (e[0] & 0x0f) * 4u) < 20 ||
 		ilen < 8 + eihl + 4 || (rd16(e + 6) & 0x1fff) != 0)
-		goto no_session;
-	quote = ilen - 8 - eihl; /* L4 bytes of the embedded packet */
+		return false;
+	quote = ilen - 8 - eihl; /* L4 bytes of the embedded packet (in this fragment) */
 	el4 = e + eihl;
 	et.proto = e[9];
 	memcpy(&et.src, e + 12, 4);
@@ -216,7 +244,7 @@ void nat_icmp_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	} else if (et.proto == IPPROTO_ICMP_ && quote >= 8 && (el4[0] == 8 || el4[0] == 0)) {
 		memcpy(el4[0] == 8 ? &et.sport : &et.dport, el4 + 4, 2);
 	} else {
-		goto no_session;
+		return false;
 	}
 	/* the session sees a reply to the embedded packet */
 	key = (struct sl_nat_tuple){.src = et.dst,
@@ -226,35 +254,52 @@ void nat_icmp_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 		.proto = et.proto};
 	v = sl_nat_find(nat, &key, now);
 	if (v == SL_NAT_NONE)
-		goto no_session;
+		return false;
 	ss = &nat->sess[v >> 1];
 	td = &ss->t[v & 1];
 	o = &ss->t[(v & 1) ^ 1]; /* the embedded packet as it was before translation */
 
-	/* embedded packet back to its untranslated form */
-	c = ld16(e + 10);
-	c = sl_csum_update32(c, et.src, o->src);
+	/* embedded packet back to its untranslated form; every change (all
+	 * at even offsets of the ICMP message) also goes into its checksum */
+	ic = ld16(icmp + 2);
+	old = ld16(e + 10);
+	c = sl_csum_update32(old, et.src, o->src);
 	c = sl_csum_update32(c, et.dst, o->dst);
 	st16(e + 10, c);
+	ic = sl_csum_update16(ic, old, c);
+	ic = sl_csum_update32(ic, et.src, o->src);
+	ic = sl_csum_update32(ic, et.dst, o->dst);
 	if (et.proto == IPPROTO_UDP_ && quote >= 8 && ld16(el4 + 6) != 0) {
-		c = l4_fix(ld16(el4 + 6), et.src, o->src, et.dst, o->dst, et.sport, o->sport,
+		l4c = el4 + 6;
+		c = l4_fix(ld16(l4c), et.src, o->src, et.dst, o->dst, et.sport, o->sport,
 			et.dport, o->dport);
-		st16(el4 + 6, c ? c : 0xffff);
+		c = c ? c : 0xffff;
 	} else if (et.proto == IPPROTO_TCP_ && quote >= 18) {
-		st16(el4 + 16, l4_fix(ld16(el4 + 16), et.src, o->src, et.dst, o->dst, et.sport,
-				       o->sport, et.dport, o->dport));
+		l4c = el4 + 16;
+		c = l4_fix(ld16(l4c), et.src, o->src, et.dst, o->dst, et.sport, o->sport, et.dport,
+			o->dport);
 	} else if (et.proto == IPPROTO_ICMP_) {
 		uint16_t id = el4[0] == 8 ? o->sport : o->dport;
-		st16(el4 + 2, sl_csum_update16(ld16(el4 + 2), ld16(el4 + 4), id));
+		l4c = el4 + 2;
+		c = sl_csum_update16(ld16(l4c), ld16(el4 + 4), id);
+	}
+	if (l4c) {
+		ic = sl_csum_update16(ic, ld16(l4c), c);
+		st16(l4c, c);
 	}
 	memcpy(e + 12, &o->src, 4);
 	memcpy(e + 16, &o->dst, 4);
 	if (et.proto == IPPROTO_ICMP_) {
-		st16(el4 + 4, el4[0] == 8 ? o->sport : o->dport);
+		uint16_t id = el4[0] == 8 ? o->sport : o->dport;
+		ic = sl_csum_update16(ic, ld16(el4 + 4), id);
+		st16(el4 + 4, id);
 	} else {
+		ic = sl_csum_update16(ic, ld16(el4), o->sport);
+		ic = sl_csum_update16(ic, ld16(el4 + 2), o->dport);
 		st16(el4, o->sport);
 		st16(el4 + 2, o->dport);
 	}
+	st16(icmp + 2, ic);
 	/* outer header: the endpoint addresses the session translates */
 	memcpy(&os, ip + 12, 4);
 	memcpy(&od, ip + 16, 4);
@@ -264,12 +309,16 @@ void nat_icmp_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 		memcpy(ip + 16, &o->src, 4);
 	st16(ip + 10, 0);
 	st16(ip + 10, sl_csum(ip, ihl));
-	st16(icmp + 2, 0);
-	st16(icmp + 2, sl_csum(icmp, ilen));
-	slow_reinject(s, m, SL_NAT_SKIP_DONE, now);
-	return;
-no_session:
-	if (inside) {
+	return true;
+}
+
+void nat_icmp_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
+{
+	if (icmp_translate(s, m, now)) {
+		slow_reinject(s, m, SL_NAT_SKIP_DONE, now);
+		return;
+	}
+	if (s->dp->ifs.ifaces[sl_meta(m)->iface].role == SL_ROLE_INSIDE) {
 		/* routed as is; dropped if it would leave by an outside interface */
 		slow_reinject(s, m, SL_NAT_SKIP_RAW, now);
 		return;

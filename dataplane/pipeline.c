@@ -475,7 +475,7 @@ static inline bool nat_classify(struct sl_worker *w, struct rte_mbuf *m, struct 
 			*verdict = slow(meta, SL_SLOW_NAT_FRAG);
 			return false;
 		}
-		if (!meta->frag_ok && k == NAT_ICMP_ERR) {
+		if (k == NAT_ICMP_ERR) { /* (its first fragment too, back from nat_frag_input) */
 			*verdict = slow(meta, SL_SLOW_NAT_ICMP);
 			return false;
 		}

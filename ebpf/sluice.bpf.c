@@ -374,6 +374,10 @@ static __noinline int nat_icmp_error(struct pkt *p)
 		st16(ip + 10, csum_apply(ld16(ip + 10), delta32(os, ns) + delta32(od, nd)));
 		st32(ip + 12, ns);
 		st32(ip + 16, nd);
+		/* a first fragment's later ones get these addresses (frag_record) */
+		p->translated = 1;
+		p->nsrc = ns;
+		p->ndst = nd;
 	}
 	return RC_ROUTE;
 no_session:
