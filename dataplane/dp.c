@@ -238,8 +238,12 @@ static struct plan_fwd *plan_fwd_at(struct sl_dp *dp, struct plan *pl,
 		return NULL;
 	pl->fw = a;
 	e = &pl->fw[pl->n_fw++];
-	*e = (struct plan_fwd){.proto = f->proto, .ext_ip = f->ext_ip, .ext_port = f->ext_port,
-		.live = st->is_forward, .int_ip = st->int_ip, .int_port = st->int_port,
+	*e = (struct plan_fwd){.proto = f->proto,
+		.ext_ip = f->ext_ip,
+		.ext_port = f->ext_port,
+		.live = st->is_forward,
+		.int_ip = st->int_ip,
+		.int_port = st->int_port,
 		.used = st->ext_in_use};
 	return e;
 }
@@ -292,7 +296,8 @@ static int plan_forward(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *
 		int_fwd = pl->fw[i].live && pl->fw[i].proto == f->proto &&
 			  pl->fw[i].int_ip == f->int_ip && pl->fw[i].int_port == f->int_port;
 	if (int_fwd)
-		return fail(err, errlen, line, "nat forward add: inside endpoint already forwarded");
+		return fail(
+			err, errlen, line, "nat forward add: inside endpoint already forwarded");
 	e = plan_fwd_at(dp, pl, f, &st); /* (the array may have moved) */
 	e->live = true;
 	e->used = true;
@@ -360,6 +365,31 @@ static int plan_nat(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 		break;
 	}
 	return plan_later(pl, c, line);
+}
+
+/* Will neighbour (dev, ip) of @p c have an entry when @p c applies: the
+ * batch's last add or del of it decides, else the table (any live state:
+ * a del also flushes a learnt entry). */
+static bool neigh_will_exist(struct sl_dp *dp, const struct plan *pl, const struct sl_cmd *c)
+{
+	const struct sl_iface *dev = sl_iface_by_name(&dp->ifs, c->neigh.dev);
+	uint32_t idx;
+	uint8_t st;
+
+	for (unsigned int i = pl->n_later; i-- > 0;) {
+		const struct sl_cmd *x = &pl->later[i];
+		if ((x->type == SL_CMD_NEIGH_ADD || x->type == SL_CMD_NEIGH_DEL) &&
+			strcmp(x->neigh.dev, c->neigh.dev) == 0 &&
+			sl_ip_equal(&x->neigh.ip, &c->neigh.ip))
+			return x->type == SL_CMD_NEIGH_ADD;
+	}
+	if (dev == NULL)
+		return false;
+	idx = sl_neigh_find(&dp->neigh, dev->id, &c->neigh.ip);
+	if (idx == SL_NEIGH_NONE)
+		return false;
+	st = __atomic_load_n(&dp->neigh.e[idx].state, __ATOMIC_RELAXED);
+	return st != SL_NEIGH_FAILED;
 }
 
 static int plan_cmd(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, unsigned int line,
@@ -446,6 +476,9 @@ static int plan_cmd(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 		if (!ip_is_ll6(&c->neigh.ip) && connected_iface(&pl->ifs, &c->neigh.ip) != dev)
 			return fail(err, errlen, line, "neighbor %s: not on a subnet of %s", b1,
 				dev->name);
+		if (c->type == SL_CMD_NEIGH_DEL && !neigh_will_exist(dp, pl, c))
+			return fail(err, errlen, line, "neighbor del %s dev %s: no such neighbour",
+				b1, dev->name);
 		return plan_later(pl, c, line);
 	}
 	case SL_CMD_SHOW:
@@ -487,15 +520,22 @@ static int apply_plan(struct sl_dp *dp, struct plan *pl, uint64_t now, char *err
 		return fail(err, errlen, 0, "neighbour table full");
 	/* NAT tables exist before anything can refer to them */
 	uint32_t max = 0;
+	unsigned int max_line = 0;
 	for (unsigned int i = 0; i < pl->n_later; i++)
-		if (sl_cmd_is_nat(pl->later[i].type) && pl->later[i].type != SL_CMD_MSS_CLAMP)
-			max = pl->later[i].type == SL_CMD_NAT_SESSIONS_MAX
-				      ? pl->later[i].nat.value
-				      : (max ? max : dp->params.max_sessions);
+		if (sl_cmd_is_nat(pl->later[i].type) && pl->later[i].type != SL_CMD_MSS_CLAMP) {
+			if (pl->later[i].type == SL_CMD_NAT_SESSIONS_MAX) {
+				max = pl->later[i].nat.value;
+				max_line = pl->later_line[i];
+			} else if (max == 0) {
+				max = dp->params.max_sessions;
+				max_line = pl->later_line[i];
+			}
+		}
 	if (max && dp->nat.sess == NULL) {
 		rc = sl_nat_create(&dp->nat, max, dp->qsv, dp->params.seed);
 		if (rc < 0)
-			return fail(err, errlen, 0, "nat: no memory for %u sessions", max);
+			return fail(err, errlen, max_line,
+				"nat: no memory for a table of %u sessions (EAL memory: -m)", max);
 	}
 	rc = sl_fib_apply(&dp->fib, pl->rc, pl->n_rc, &bad);
 	if (rc < 0) {

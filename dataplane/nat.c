@@ -1274,8 +1274,8 @@ static int forward_del(struct sl_nat *n, const struct sl_cmd_nat_forward *f, uin
 	return 0;
 }
 
-int sl_nat_forward_query(struct sl_nat *n, const struct sl_cmd_nat_forward *f,
-	struct sl_nat_forward_state *st)
+int sl_nat_forward_query(
+	struct sl_nat *n, const struct sl_cmd_nat_forward *f, struct sl_nat_forward_state *st)
 {
 	int a;
 	uint32_t m;

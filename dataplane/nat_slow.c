@@ -271,8 +271,8 @@ static bool icmp_translate(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	ic = sl_csum_update32(ic, et.dst, o->dst);
 	if (et.proto == IPPROTO_UDP_ && quote >= 8 && ld16(el4 + 6) != 0) {
 		l4c = el4 + 6;
-		c = l4_fix(ld16(l4c), et.src, o->src, et.dst, o->dst, et.sport, o->sport,
-			et.dport, o->dport);
+		c = l4_fix(ld16(l4c), et.src, o->src, et.dst, o->dst, et.sport, o->sport, et.dport,
+			o->dport);
 		c = c ? c : 0xffff;
 	} else if (et.proto == IPPROTO_TCP_ && quote >= 18) {
 		l4c = el4 + 16;

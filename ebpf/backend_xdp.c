@@ -264,11 +264,12 @@ static int plan_route(
 	return 0;
 }
 
-static int plan_neigh(
-	struct xb_state *s, const struct sl_cmd *c, unsigned int line, char *err, size_t errlen)
+static int plan_neigh(struct xdp_backend *b, struct xb_state *s, const struct sl_cmd *c,
+	unsigned int line, char *err, size_t errlen)
 {
 	char b1[64];
 	int dev = iface_find(s, c->neigh.dev);
+	bool found = false;
 
 	sl_ip_fmt(&c->neigh.ip, b1, sizeof(b1));
 	if (dev < 0)
@@ -280,8 +281,15 @@ static int plan_neigh(
 		if (strcmp(s->neighs[i].dev, c->neigh.dev) == 0 &&
 			sl_ip_equal(&s->neighs[i].ip, &c->neigh.ip)) {
 			drop_at(s->neighs, &s->n_neighs, sizeof(*s->neighs), i);
+			found = true;
 			break;
 		}
+	/* a del: of a static neighbour (above), else of one the kernel gave the
+	 * map (as sluice-dp flushes a learnt entry) */
+	if (c->type == SL_CMD_NEIGH_DEL && !found &&
+		!sl_xdp_neigh_exists(b->x, c->neigh.dev, &c->neigh.ip))
+		return fail(err, errlen, line, "neighbor del %s dev %s: no such neighbour", b1,
+			c->neigh.dev);
 	if (c->type == SL_CMD_NEIGH_ADD) {
 		void *a = push(s->neighs, &s->n_neighs, sizeof(*s->neighs));
 		if (a == NULL)
@@ -431,7 +439,7 @@ static int plan(struct xdp_backend *b, const struct sl_cmd_list *l, bool startup
 			break;
 		case SL_CMD_NEIGH_ADD:
 		case SL_CMD_NEIGH_DEL:
-			rc = plan_neigh(ns, &c, line, err, errlen);
+			rc = plan_neigh(b, ns, &c, line, err, errlen);
 			break;
 		case SL_CMD_SHOW:
 			rc = fail(err, errlen, line, "show is not a configuration command");

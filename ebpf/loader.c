@@ -200,7 +200,8 @@ static void config_maps_reset(struct sl_xdp *x)
 static int clock_sample(const struct sl_xdp *x, struct sl_xdp_clock *c)
 {
 	static const uint8_t frame[64];
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = sizeof(frame), .repeat = 1);
+	LIBBPF_OPTS(
+		bpf_test_run_opts, o, .data_in = frame, .data_size_in = sizeof(frame), .repeat = 1);
 
 	if (bpf_prog_test_run_opts(bpf_program__fd(x->skel->progs.sl_clock_sample), &o))
 		return -errno;
@@ -541,6 +542,18 @@ int sl_xdp_neigh_set(struct sl_xdp *x, unsigned int slot, const struct sl_ip *ip
 	return 0;
 }
 
+bool sl_xdp_neigh_exists(const struct sl_xdp *x, const char *dev, const struct sl_ip *ip)
+{
+	struct sl_xdp_neigh_key k;
+	struct sl_xdp_neigh v;
+	int slot = sl_xdp_iface_slot(x, dev);
+
+	if (slot < 0)
+		return false;
+	neigh_key(&k, (unsigned int)slot, ip);
+	return bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.sl_neigh), &k, &v) == 0;
+}
+
 int sl_xdp_neigh_del(struct sl_xdp *x, unsigned int slot, const struct sl_ip *ip)
 {
 	struct sl_xdp_neigh_key k;
@@ -565,6 +578,15 @@ static int pool_add(struct sl_xdp *x, const struct sl_cmd_nat_pool *p, char *err
 	if (x->n_pool + count > SL_XDP_POOL_ADDRS_MAX)
 		return fail(err, errlen, "nat pool add: at most %d pool addresses in all",
 			SL_XDP_POOL_ADDRS_MAX);
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t ip = htonl(base + i), idx;
+		if (bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.sl_nat_pool_idx), &ip, &idx) ==
+			0) {
+			char b1[64];
+			sl_prefix_fmt(&p->prefix, b1, sizeof(b1));
+			return fail(err, errlen, "nat pool add %s: overlaps another pool", b1);
+		}
+	}
 	for (uint32_t i = 0; i < count; i++) {
 		struct sl_xdp_pool_addr a = {
 			.ip = htonl(base + i), .lo = p->port_lo, .hi = p->port_hi};

@@ -102,6 +102,8 @@ uint32_t sl_xdp_iface_ifindex(const struct sl_xdp *x, unsigned int slot);
 int sl_xdp_neigh_set(struct sl_xdp *x, unsigned int slot, const struct sl_ip *ip,
 	const uint8_t mac[6], bool is_static);
 int sl_xdp_neigh_del(struct sl_xdp *x, unsigned int slot, const struct sl_ip *ip);
+/** Has interface @p dev a neighbour entry (static or from the kernel) for @p ip? */
+bool sl_xdp_neigh_exists(const struct sl_xdp *x, const char *dev, const struct sl_ip *ip);
 
 /** Counters summed over CPUs. */
 struct sl_xdp_stats {

@@ -17,9 +17,9 @@ struct pkt {
 	struct sl_xdp_config *cfg;
 	__u64 now;
 	__u32 in_slot;
-	__u32 l2;		    /* Ethernet (+ VLAN) header length: 14 or 18 */
-	__u32 why;		    /* drop reason of a dropped packet */
-	__u32 nsrc, ndst;	    /* addresses after NAT (when translated) */
+	__u32 l2;	  /* Ethernet (+ VLAN) header length: 14 or 18 */
+	__u32 why;	  /* drop reason of a dropped packet */
+	__u32 nsrc, ndst; /* addresses after NAT (when translated) */
 	union {
 		struct sl_xdp_frag_key fk;	  /* a first fragment's datagram */
 		struct sl_xdp_nat_tuple fast_key; /* nat_fast4's session key (its stack) */

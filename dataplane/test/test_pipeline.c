@@ -1006,6 +1006,9 @@ static void batch_with_a_failing_nat_line_changes_nothing(void **state)
 		"nat forward add tcp 203.0.113.2:8081 to 192.168.1.10:80\n",
 		"nat forward del tcp 203.0.113.2:7000\nnat forward del tcp 203.0.113.2:7000\n",
 		"nat pool del 203.0.113.2/32\n",
+		"neighbor del 192.168.1.99 dev lan0\n",
+		"neighbor add 192.168.1.98 lladdr 02:00:00:00:01:62 dev lan0\n"
+		"neighbor del 192.168.1.98 dev lan0\nneighbor del 192.168.1.98 dev lan0\n",
 	};
 	struct sl_ip ip = {.family = SL_AF_INET};
 	struct sl_prefix pfx = {.addr = {.family = SL_AF_INET}, .len = 16};

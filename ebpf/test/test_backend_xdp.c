@@ -141,6 +141,27 @@ static void failing_batch_changes_nothing(void **state)
 	assert_null(find_route(f, "10.1.0.0/16"));
 }
 
+/* neighbor del of no neighbour is refused (as on sluice-dp), whole batch
+ * with it; a static one added earlier in the batch or before is deleted. */
+static void neighbour_del_of_none_is_refused(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(apply(f, "route add 10.3.0.0/16 via 203.0.113.1\n"
+				  "neighbor del 192.168.1.99 dev lan0"),
+		-EINVAL);
+	assert_non_null(strstr(f->err, "line 2"));
+	assert_non_null(strstr(f->err, "no such neighbour"));
+	assert_null(find_route(f, "10.3.0.0/16"));
+	assert_int_equal(apply(f, "neighbor add 192.168.1.98 lladdr 02:00:00:00:01:62 dev lan0\n"
+				  "neighbor del 192.168.1.98 dev lan0"),
+		0);
+	assert_int_equal(
+		apply(f, "neighbor add 192.168.1.97 lladdr 02:00:00:00:01:61 dev lan0"), 0);
+	assert_int_equal(apply(f, "neighbor del 192.168.1.97 dev lan0"), 0);
+	assert_int_equal(apply(f, "neighbor del 192.168.1.97 dev lan0"), -EINVAL);
+}
+
 static void interface_route_cannot_be_deleted(void **state)
 {
 	struct fx *f = *state;
@@ -327,6 +348,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(route_batch_is_applied_and_shown, setup, teardown),
 		cmocka_unit_test_setup_teardown(failing_batch_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(neighbour_del_of_none_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(interface_route_cannot_be_deleted, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			same_interface_is_accepted_changed_one_refused, setup, teardown),

@@ -259,8 +259,8 @@ struct sl_nat {
 	uint64_t timeout_ns[SL_NAT_TO_MAX];
 	uint64_t timeout_min; /**< the least of timeout_ns: idle no longer than this, not expired */
 	uint32_t limit_per_host;
-	uint16_t pb_size;    /**< nat port-block size; 0: off */
-	uint8_t pb_per_host; /**< blocks per host */
+	uint16_t pb_size;	/**< nat port-block size; 0: off */
+	uint8_t pb_per_host;	/**< blocks per host */
 	unsigned long long rng; /**< sl_rng_next()'s state (sluice/rng.h) */
 	uint32_t reap_cursor;
 	struct sl_nat_stats stats;
@@ -612,8 +612,8 @@ struct sl_nat_forward_state {
  * under the table lock): lets a batch be checked in full before anything
  * is applied. @return 0.
  */
-int sl_nat_forward_query(struct sl_nat *n, const struct sl_cmd_nat_forward *f,
-	struct sl_nat_forward_state *st);
+int sl_nat_forward_query(
+	struct sl_nat *n, const struct sl_cmd_nat_forward *f, struct sl_nat_forward_state *st);
 
 /** Apply a NAT/MSS command (control thread). @return 0 or -errno with @p err. */
 int sl_nat_apply(struct sl_nat *n, const struct sl_cmd *c, char *err, size_t errlen);
