@@ -144,13 +144,12 @@ static inline uint16_t classify6(struct sl_worker *w, struct sl_meta *meta,
 	}
 	if (ip6_is_unspec(src) || ip6_is_unspec(dst) || ip6_is_loopback(dst))
 		return drop(w, SL_DROP_MARTIAN);
-	if (meta->l2_mcast)
-		return drop(w, SL_DROP_L2_NOT_FOR_US);
 	if (ip6_is_linklocal(dst)) {
 		if (sl_iface_has6(iif, dst))
 			return slow(meta, SL_SLOW_LOCAL6);
-		return drop(w, SL_DROP_LINK_LOCAL);
+		return drop(w, meta->l2_mcast ? SL_DROP_L2_NOT_FOR_US : SL_DROP_LINK_LOCAL);
 	}
+	/* (in an L2 multicast frame: only for us, finish6 decides) */
 	return PENDING6;
 }
 
@@ -557,11 +556,18 @@ static inline uint16_t finish6(struct sl_worker *w, struct rte_mbuf *m, uint32_t
 	const struct sl_nexthop *nh;
 	struct sl_ip dst;
 
+	/* an L2 multicast frame is only delivered locally (RFC 1812 5.3.4 in
+	 * spirit); a link-local source is never forwarded, nor answered with
+	 * an error about it */
 	if (nh_id == SL_NH_NONE)
-		return slow(meta, SL_SLOW_NO_ROUTE);
+		return meta->l2_mcast		  ? drop(w, SL_DROP_L2_NOT_FOR_US)
+		       : ip6_is_linklocal(ip + 8) ? drop(w, SL_DROP_LINK_LOCAL)
+						  : slow(meta, SL_SLOW_NO_ROUTE);
 	nh = &w->dp->fib.nh[nh_id];
 	if (nh->type == SL_NH_LOCAL)
 		return slow(meta, SL_SLOW_LOCAL6);
+	if (meta->l2_mcast)
+		return drop(w, SL_DROP_L2_NOT_FOR_US);
 	if (ip6_is_linklocal(ip + 8))
 		return drop(w, SL_DROP_LINK_LOCAL);
 	if (ip[7] <= 1)

@@ -569,8 +569,6 @@ static __noinline int ipv6(struct pkt *p)
 	}
 	if (ip6_is_unspec(src) || ip6_is_unspec(dst) || ip6_is_loopback(dst))
 		return v_drop(p, SL_DROP_MARTIAN);
-	if (p->l2_mcast)
-		return v_drop(p, SL_DROP_L2_NOT_FOR_US);
 	__builtin_memcpy(k.addr, dst, 16);
 	if (ip6_is_linklocal(dst)) {
 		if (ip6_eq(dst, p->iif->ll6))
@@ -578,13 +576,22 @@ static __noinline int ipv6(struct pkt *p)
 		nh = bpf_map_lookup_elem(&sl_fib6, &k);
 		if (nh && nh->type == SL_XDP_NH_LOCAL)
 			return v_pass(p);
-		return v_drop(p, SL_DROP_LINK_LOCAL);
+		return v_drop(p, p->l2_mcast ? SL_DROP_L2_NOT_FOR_US : SL_DROP_LINK_LOCAL);
 	}
+	/* an L2 multicast frame is only delivered locally; a link-local
+	 * source is never forwarded, nor answered with an error about it */
 	nh = bpf_map_lookup_elem(&sl_fib6, &k);
-	if (nh == NULL)
+	if (nh == NULL) {
+		if (p->l2_mcast)
+			return v_drop(p, SL_DROP_L2_NOT_FOR_US);
+		if (ip6_is_linklocal(src))
+			return v_drop(p, SL_DROP_LINK_LOCAL);
 		return v_pass(p); /* no route: the kernel answers */
+	}
 	if (nh->type == SL_XDP_NH_LOCAL)
 		return v_pass(p);
+	if (p->l2_mcast)
+		return v_drop(p, SL_DROP_L2_NOT_FOR_US);
 	if (ip6_is_linklocal(src))
 		return v_drop(p, SL_DROP_LINK_LOCAL);
 	if (ip[7] <= 1)
