@@ -31,6 +31,30 @@ static bool ratelimit_ok(struct sl_slow *s, uint16_t iface, uint64_t now)
 	return true;
 }
 
+/* A directed broadcast address of one of the gateway's connected IPv4
+ * subnets, any interface (RFC 1812 4.2.3.1: none on /31 and /32). */
+static bool ip4_subnet_bcast(const struct sl_dp *dp, const uint8_t *addr)
+{
+	uint32_t a = rd32(addr);
+
+	for (unsigned int i = 0; i < dp->ifs.n_ifaces; i++) {
+		const struct sl_iface *ifc = &dp->ifs.ifaces[i];
+		if (!ifc->in_use)
+			continue;
+		for (unsigned int k = 0; k < ifc->n_addrs; k++) {
+			const struct sl_prefix *p = &ifc->addrs[k];
+			uint32_t host;
+			if (p->addr.family != SL_AF_INET || p->len > 30)
+				continue;
+			host = 0xffffffffu >> p->len;
+			if ((a | host) == a &&
+				(a & ~host) == (rte_be_to_cpu_32(p->addr.v4) & ~host))
+				return true;
+		}
+	}
+	return false;
+}
+
 void icmp4_local(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 {
 	struct sl_meta *meta = sl_meta(m);
@@ -41,6 +65,11 @@ void icmp4_local(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	uint32_t a;
 
 	(void)now;
+	if (ip4_subnet_bcast(s->dp, ip + 12)) {
+		/* RFC 1122 3.2.1.3: a broadcast is not a source; no reply to it */
+		slow_drop(s, m, SL_DROP_MARTIAN);
+		return;
+	}
 	if (ip[9] != IPPROTO_ICMP_ || (rd16(ip + 6) & 0x3fff) != 0) {
 		/* not ICMP, or a fragment: no host stack to give it to */
 		slow_drop(s, m, SL_DROP_LOCAL_UNHANDLED);
@@ -79,38 +108,120 @@ void icmp4_local(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	slow_tx(s, iif->id, m);
 }
 
-void icmp6_echo(struct sl_slow *s, struct rte_mbuf *m, uint8_t *ip6, uint32_t plen)
+void icmp6_echo(struct sl_slow *s, struct rte_mbuf *m, uint8_t *ip6, uint32_t off, uint32_t ilen,
+	const uint8_t *src)
 {
 	struct sl_meta *meta = sl_meta(m);
 	const struct sl_iface *iif = &s->dp->ifs.ifaces[meta->iface];
 	uint8_t a[16];
 	uint32_t sum;
 
+	if (off > 40) {
+		/* extension headers are not reflected: move the ICMPv6 message up */
+		memmove(ip6 + 40, ip6 + off, ilen);
+		ip6[6] = IPPROTO_ICMPV6_;
+		wr16(ip6 + 4, (uint16_t)ilen);
+	}
 	memcpy(a, ip6 + 8, 16);
-	memcpy(ip6 + 8, ip6 + 24, 16);
+	memcpy(ip6 + 8, src ? src : ip6 + 24, 16);
 	memcpy(ip6 + 24, a, 16);
 	ip6[7] = 64;
 	ip6[40] = 129;
 	st16(ip6 + 42, 0);
-	sum = sl_csum_pseudo6(ip6 + 8, ip6 + 24, IPPROTO_ICMPV6_, plen);
-	st16(ip6 + 42, (uint16_t)~sl_csum_fold(sl_csum_add(sum, ip6 + 40, plen)));
-	sl_trim(m, meta->l2_len + 40 + plen);
+	sum = sl_csum_pseudo6(ip6 + 8, ip6 + 24, IPPROTO_ICMPV6_, ilen);
+	st16(ip6 + 42, (uint16_t)~sl_csum_fold(sl_csum_add(sum, ip6 + 40, ilen)));
+	sl_trim(m, meta->l2_len + 40 + ilen);
 	reply_l2(m, meta->l2_len, iif);
 	s->stats.local++;
 	s->stats.event[SL_EV_ECHO_REPLIES]++;
 	slow_tx(s, iif->id, m);
 }
 
+#define IP6_EXT_MAX 8 /* extension headers walked before giving up */
+
+/* Options of a Hop-by-Hop or Destination Options header: true when all may
+ * be skipped (RFC 8200 4.2: an unknown option whose action bits are not 00
+ * discards the packet; we know only Pad1, PadN and the ones to skip). */
+static bool ip6_opts_ok(const uint8_t *h, uint32_t len)
+{
+	for (uint32_t i = 2; i < len;) {
+		if (h[i] == 0) {
+			i++;
+			continue;
+		}
+		if (i + 2 > len || i + 2 + h[i + 1] > len || (h[i] & 0xc0) != 0)
+			return false;
+		i += 2u + h[i + 1];
+	}
+	return true;
+}
+
+int ip6_upper(const uint8_t *ip, struct ip6_upper *u)
+{
+	uint32_t end = 40u + rd16(ip + 4), off = 40, len;
+	uint8_t nh = ip[6];
+
+	memset(u, 0, sizeof(*u));
+	for (unsigned int n = 0;; n++) {
+		const uint8_t *h = ip + off;
+		switch (nh) {
+		case 0:	  /* Hop-by-Hop options */
+		case 60:  /* Destination options */
+		case 43:  /* Routing */
+		case 135: /* Mobility */
+		case 139: /* HIP */
+		case 140: /* Shim6 */
+			if (off + 2 > end)
+				return -1;
+			len = (h[1] + 1u) * 8;
+			break;
+		case 44: /* Fragment */
+			len = 8;
+			break;
+		case 51: /* Authentication header */
+			if (off + 2 > end)
+				return -1;
+			len = (h[1] + 2u) * 4;
+			break;
+		default:
+			u->proto = nh;
+			u->off = off;
+			return 0;
+		}
+		if (n >= IP6_EXT_MAX || off + len > end)
+			return -1;
+		if ((nh == 0 || nh == 60) && !ip6_opts_ok(h, len))
+			u->bad_opt = true;
+		if (nh == 43 && h[3] != 0)
+			u->routed = true;
+		if (nh == 44) {
+			/* an atomic fragment (offset 0, M 0) is a whole packet
+			 * (RFC 6946) */
+			u->frag = (rd16(h + 2) & 0xfff9) != 0;
+			if ((rd16(h + 2) & 0xfff8) != 0) {
+				/* a later fragment: what follows is data, not a header */
+				u->nonfirst = true;
+				u->proto = h[0];
+				u->off = off + len;
+				return 0;
+			}
+		}
+		nh = h[0];
+		off += len;
+	}
+}
+
 /* RFC 1812 4.3.2.7: never an error about an error, a non-first fragment,
- * a non-unicast source or a link-layer broadcast. */
-static bool may_error4(const struct sl_meta *meta, const uint8_t *ip)
+ * a non-unicast source (a subnet's directed broadcast included: RFC 1122
+ * 3.2.1.3) or a link-layer broadcast. */
+static bool may_error4(const struct sl_dp *dp, const struct sl_meta *meta, const uint8_t *ip)
 {
 	unsigned int ihl = (ip[0] & 0x0f) * 4u;
 	uint8_t s0 = ip[12];
 
 	if (meta->l2_mcast || (rd16(ip + 6) & 0x1fff) != 0)
 		return false;
-	if (s0 == 0 || s0 == 127 || s0 >= 224)
+	if (s0 == 0 || s0 == 127 || s0 >= 224 || ip4_subnet_bcast(dp, ip + 12))
 		return false;
 	if (ip[9] == IPPROTO_ICMP_ && rd16(ip + 2) >= ihl + 1) {
 		uint8_t t = ip[ihl];
@@ -120,11 +231,18 @@ static bool may_error4(const struct sl_meta *meta, const uint8_t *ip)
 	return true;
 }
 
+/* RFC 4443 2.4(e): not about an ICMPv6 error, wherever in the extension
+ * header chain its header is, nor a later fragment; a chain we cannot
+ * follow within the packet gets no error either. */
 static bool may_error6(const struct sl_meta *meta, const uint8_t *ip)
 {
+	struct ip6_upper u;
+
 	if (meta->l2_mcast || ip[8] == 0xff || ip6_is_unspec(ip + 8) || ip[24] == 0xff)
 		return false;
-	if (ip[6] == IPPROTO_ICMPV6_ && rd16(ip + 4) >= 1 && ip[40] < 128)
+	if (ip6_upper(ip, &u) < 0 || u.nonfirst)
+		return false;
+	if (u.proto == IPPROTO_ICMPV6_ && (u.off >= 40u + rd16(ip + 4) || ip[u.off] < 128))
 		return false;
 	return true;
 }
@@ -215,7 +333,7 @@ void icmp_error(struct sl_slow *s, struct rte_mbuf *m, enum sl_drop_reason why, 
 	bool v4 = (ip[0] >> 4) == 4;
 	struct rte_mbuf *e = NULL;
 
-	if (!meta->generated && (v4 ? may_error4(meta, ip) : may_error6(meta, ip))) {
+	if (!meta->generated && (v4 ? may_error4(s->dp, meta, ip) : may_error6(meta, ip))) {
 		if (!ratelimit_ok(s, iif->id, now)) {
 			s->stats.event[SL_EV_ICMP_RATE_LIMITED]++;
 		} else {

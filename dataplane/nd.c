@@ -10,11 +10,56 @@
 #define ND_NA  136
 #define ND_LEN 32 /* NS/NA (24) + one link-layer address option (8) */
 
-/* ICMPv6 checksum over the packet at @p ip6 with payload length @p plen. */
-static uint16_t icmp6_csum(const uint8_t *ip6, uint32_t plen)
+/* ICMPv6 checksum of the message at @p icmp (@p len bytes) of the packet at
+ * @p ip6. */
+static uint16_t icmp6_csum(const uint8_t *ip6, const uint8_t *icmp, uint32_t len)
 {
-	uint32_t sum = sl_csum_pseudo6(ip6 + 8, ip6 + 24, IPPROTO_ICMPV6_, plen);
-	return (uint16_t)~sl_csum_fold(sl_csum_add(sum, ip6 + 40, plen));
+	uint32_t sum = sl_csum_pseudo6(ip6 + 8, ip6 + 24, IPPROTO_ICMPV6_, len);
+	return (uint16_t)~sl_csum_fold(sl_csum_add(sum, icmp, len));
+}
+
+const uint8_t *nd_anycast(const struct sl_iface *i, const uint8_t a[16])
+{
+	if (a[15] & 3) /* /126 at most: the last two bits are the interface id's */
+		return NULL;
+	for (unsigned int k = 0; k < i->n_addrs; k++) {
+		const struct sl_prefix *p = &i->addrs[k];
+		unsigned int full = p->len / 8u, bits = p->len % 8u, b;
+		if (p->addr.family != SL_AF_INET6 || p->len >= 127 || ip6_is_linklocal(p->addr.v6))
+			continue;
+		if (memcmp(p->addr.v6, a, full) != 0)
+			continue;
+		b = full;
+		if (bits) {
+			uint8_t mask = (uint8_t)(0xff00u >> bits);
+			if ((a[b] & mask) != (p->addr.v6[b] & mask) || (a[b] & ~mask & 0xff) != 0)
+				continue;
+			b++;
+		}
+		while (b < 16 && a[b] == 0)
+			b++;
+		if (b == 16)
+			return p->addr.v6;
+	}
+	return NULL;
+}
+
+const uint8_t *nd_anycast_any(const struct sl_dp *dp, const uint8_t a[16])
+{
+	const uint8_t *u = NULL;
+
+	if (a[15] & 3)
+		return NULL;
+	for (unsigned int i = 0; i < dp->ifs.n_ifaces; i++) {
+		const struct sl_iface *ifc = &dp->ifs.ifaces[i];
+		if (!ifc->in_use)
+			continue;
+		if (sl_iface_has6(ifc, a))
+			return NULL; /* configured as a unicast address */
+		if (u == NULL)
+			u = nd_anycast(ifc, a);
+	}
+	return u;
 }
 
 /* Build an NS or NA with a link-layer address option of our MAC. */
@@ -48,7 +93,7 @@ static void nd_send(struct sl_slow *s, const struct sl_iface *oif, const uint8_t
 	icmp[24] = type == ND_NS ? 1 : 2; /* source / target link-layer address */
 	icmp[25] = 1;
 	memcpy(icmp + 26, oif->mac.b, 6);
-	st16(icmp + 2, icmp6_csum(ip, ND_LEN));
+	st16(icmp + 2, icmp6_csum(ip, icmp, ND_LEN));
 	s->stats.event[type == ND_NS ? SL_EV_ND_SOLICITS : SL_EV_ND_ADVERTS]++;
 	slow_tx(s, oif->id, m);
 }
@@ -89,28 +134,39 @@ static const uint8_t *nd_lladdr(const uint8_t *opt, uint32_t len, uint8_t want, 
 	return found;
 }
 
+/* RFC 4861 7.2.4: an NS for one of our addresses (or a Subnet-Router
+ * anycast address of the receiving interface, answered with Override 0)
+ * gets an NA. */
 static void ns_input(struct sl_slow *s, struct rte_mbuf *m, const struct sl_iface *iif,
-	const uint8_t *ip, uint32_t plen, uint64_t now)
+	const uint8_t *ip, const uint8_t *icmp, uint32_t ilen, uint64_t now)
 {
 	static const uint8_t allnodes[16] = {0xff, 0x02, [15] = 1};
 	static const uint8_t allnodes_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
-	const uint8_t *icmp = ip + 40, *target = icmp + 8, *slla;
+	const uint8_t *target = icmp + 8, *slla;
+	const uint8_t *anycast = NULL;
 	bool bad, dad = ip6_is_unspec(ip + 8);
-	uint8_t eth_src[6];
+	uint8_t eth_src[6], target_v[16], src[16], o;
 
-	if (plen < 24 || icmp[1] != 0 || target[0] == 0xff) {
+	if (ilen < 24 || icmp[1] != 0 || target[0] == 0xff) {
 		slow_drop(s, m, SL_DROP_BAD_ICMP);
 		return;
 	}
-	slla = nd_lladdr(icmp + 24, plen - 24, 1, &bad);
+	slla = nd_lladdr(icmp + 24, ilen - 24, 1, &bad);
 	if (bad || (dad && slla)) {
 		slow_drop(s, m, SL_DROP_BAD_ICMP);
 		return;
 	}
 	if (!sl_iface_has6(iif, target)) {
-		slow_drop(s, m, SL_DROP_ND_IGNORED);
-		return;
+		anycast = nd_anycast(iif, target);
+		if (anycast == NULL) {
+			slow_drop(s, m, SL_DROP_ND_IGNORED);
+			return;
+		}
 	}
+	memcpy(target_v, target, 16);
+	/* from the target, or for an anycast target the unicast address it
+	 * comes from (as Linux: an address assigned to the interface) */
+	memcpy(src, anycast ? anycast : target, 16);
 	memcpy(eth_src, rte_pktmbuf_mtod(m, uint8_t *) + 6, 6);
 	if (slla && !(slla[0] & 1)) {
 		struct sl_ip src = {.family = SL_AF_INET6};
@@ -118,25 +174,26 @@ static void ns_input(struct sl_slow *s, struct rte_mbuf *m, const struct sl_ifac
 		slow_neigh_learn(s, iif->id, &src, slla, true, now);
 	}
 	s->stats.local++;
+	o = anycast ? 0 : 0x20; /* R=1, S unless DAD, O unless anycast */
 	if (dad)
-		nd_send(s, iif, allnodes_mac, target, allnodes, ND_NA, 0xa0, target);
+		nd_send(s, iif, allnodes_mac, src, allnodes, ND_NA, 0x80 | o, target_v);
 	else
-		nd_send(s, iif, slla ? slla : eth_src, target, ip + 8, ND_NA, 0xe0, target);
+		nd_send(s, iif, slla ? slla : eth_src, src, ip + 8, ND_NA, 0xc0 | o, target_v);
 	rte_pktmbuf_free(m);
 }
 
 static void na_input(struct sl_slow *s, struct rte_mbuf *m, const struct sl_iface *iif,
-	const uint8_t *ip, uint32_t plen, uint64_t now)
+	const uint8_t *icmp, uint32_t ilen, uint64_t now)
 {
-	const uint8_t *icmp = ip + 40, *tlla;
+	const uint8_t *tlla;
 	struct sl_ip target = {.family = SL_AF_INET6};
 	bool bad;
 
-	if (plen < 24 || icmp[1] != 0) {
+	if (ilen < 24 || icmp[1] != 0) {
 		slow_drop(s, m, SL_DROP_BAD_ICMP);
 		return;
 	}
-	tlla = nd_lladdr(icmp + 24, plen - 24, 2, &bad);
+	tlla = nd_lladdr(icmp + 24, ilen - 24, 2, &bad);
 	if (bad) {
 		slow_drop(s, m, SL_DROP_BAD_ICMP);
 		return;
@@ -152,40 +209,65 @@ static void na_input(struct sl_slow *s, struct rte_mbuf *m, const struct sl_ifac
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * IPv6 to the gateway, or to a multicast group ND uses. The ICMPv6 header is
+ * found behind extension headers; a fragment, a Routing header still to be
+ * followed or an option we may not skip is not for a gateway without a host
+ * stack. A multicast destination takes ND only (the rest: ip-multicast).
+ */
 void nd_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 {
 	struct sl_meta *meta = sl_meta(m);
 	const struct sl_iface *iif = &s->dp->ifs.ifaces[meta->iface];
-	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l2_len);
-	uint32_t plen = rd16(ip + 4);
-	bool mcast = ip[24] == 0xff;
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l2_len), *icmp;
+	uint32_t end = 40u + rd16(ip + 4), ilen;
+	bool mcast = ip[24] == 0xff, nd;
+	enum sl_drop_reason other = mcast ? SL_DROP_IP_MULTICAST : SL_DROP_LOCAL_UNHANDLED;
+	struct ip6_upper u;
 	uint8_t type;
 
-	if (ip[6] != IPPROTO_ICMPV6_) {
-		slow_drop(s, m, mcast ? SL_DROP_IP_MULTICAST : SL_DROP_LOCAL_UNHANDLED);
+	if (ip6_upper(ip, &u) < 0 || u.nonfirst || u.proto != IPPROTO_ICMPV6_) {
+		slow_drop(s, m, other);
 		return;
 	}
-	if (plen < 8 || icmp6_csum(ip, plen) != 0) {
+	if (u.off >= end) {
+		slow_drop(s, m, mcast ? SL_DROP_IP_MULTICAST : SL_DROP_BAD_ICMP);
+		return;
+	}
+	icmp = ip + u.off;
+	ilen = end - u.off;
+	type = icmp[0];
+	nd = type >= 133 && type <= 137;
+	if (mcast && !nd) {
+		slow_drop(s, m, SL_DROP_IP_MULTICAST);
+		return;
+	}
+	if (u.frag || u.routed || u.bad_opt) {
+		/* RFC 6980: ND in fragments is ignored too */
+		slow_drop(s, m, nd ? SL_DROP_ND_IGNORED : SL_DROP_LOCAL_UNHANDLED);
+		return;
+	}
+	if (ilen < 8 || icmp6_csum(ip, icmp, ilen) != 0) {
 		slow_drop(s, m, SL_DROP_BAD_ICMP);
 		return;
 	}
-	type = ip[40];
-	if (type >= 133 && type <= 137) {
+	if (nd) {
 		if (ip[7] != 255) {
 			slow_drop(s, m, SL_DROP_BAD_ICMP);
 			return;
 		}
 		if (type == ND_NS)
-			ns_input(s, m, iif, ip, plen, now);
+			ns_input(s, m, iif, ip, icmp, ilen, now);
 		else if (type == ND_NA)
-			na_input(s, m, iif, ip, plen, now);
+			na_input(s, m, iif, icmp, ilen, now);
 		else
 			slow_drop(s, m, SL_DROP_ND_IGNORED);
 		return;
 	}
-	if (type == 128 && !mcast) {
-		icmp6_echo(s, m, ip, plen);
+	if (type == 128) {
+		/* RFC 4443 4.2: a reply to an anycast address is from a unicast one */
+		icmp6_echo(s, m, ip, u.off, ilen, nd_anycast_any(s->dp, ip + 24));
 		return;
 	}
-	slow_drop(s, m, mcast ? SL_DROP_ND_IGNORED : SL_DROP_LOCAL_UNHANDLED);
+	slow_drop(s, m, SL_DROP_LOCAL_UNHANDLED);
 }

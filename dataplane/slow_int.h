@@ -43,10 +43,33 @@ void arp_solicit(
 void nd_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now);
 void nd_solicit(struct sl_slow *s, const struct sl_iface *oif, const uint8_t target[16],
 	const uint8_t *unicast_mac);
+/* When @p a is the Subnet-Router anycast address (RFC 4291 2.6.1) of one of
+ * @p i's IPv6 prefixes (not /127, /128 (RFC 6164) or link-local), the
+ * interface's address on that prefix; else NULL. */
+const uint8_t *nd_anycast(const struct sl_iface *i, const uint8_t a[16]);
+/* nd_anycast over every interface; NULL also when @p a is configured as a
+ * unicast address. */
+const uint8_t *nd_anycast_any(const struct sl_dp *dp, const uint8_t a[16]);
 
 /* icmp.c */
 void icmp4_local(struct sl_slow *s, struct rte_mbuf *m, uint64_t now);
-void icmp6_echo(struct sl_slow *s, struct rte_mbuf *m, uint8_t *ip6, uint32_t plen);
+/* Answer the echo request whose ICMPv6 message (@p ilen bytes) is at @p off
+ * in the packet at @p ip6, from @p src (NULL: the address asked). */
+void icmp6_echo(struct sl_slow *s, struct rte_mbuf *m, uint8_t *ip6, uint32_t off, uint32_t ilen,
+	const uint8_t *src);
+/* Where the IPv6 extension headers of a packet lead. */
+struct ip6_upper {
+	uint32_t off;  /* of the upper-layer header (after a later fragment: its data) */
+	uint8_t proto; /* the upper-layer protocol (next header of the last one) */
+	bool frag;     /* a Fragment header, not of an atomic fragment */
+	bool nonfirst; /* ... with a non-zero offset: no upper-layer header here */
+	bool routed;   /* a Routing header with Segments Left != 0 */
+	bool bad_opt;  /* an option that may not be skipped (RFC 8200 4.2) */
+};
+/* Walk the extension headers (at most a few) of the IPv6 packet at @p ip,
+ * 40 + payload length bytes long. @return 0, or -1 when the chain runs past
+ * the packet or is too long to follow. */
+int ip6_upper(const uint8_t *ip, struct ip6_upper *u);
 /* Count @p why for @p m and send an ICMP(v6) error about it if allowed. */
 void icmp_error(struct sl_slow *s, struct rte_mbuf *m, enum sl_drop_reason why, uint8_t type,
 	uint8_t code, uint32_t info, uint64_t now);

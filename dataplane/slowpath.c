@@ -268,12 +268,34 @@ void sl_slow_timers(struct sl_slow *s, uint64_t now)
 	}
 }
 
+/*
+ * A Subnet-Router anycast address of ours (RFC 4291 2.6.1) is an address
+ * of the gateway, but the FIB routes it as a host of the connected subnet:
+ * such a packet reaches the slow path as one to forward (its neighbour
+ * unknown, or its hop limit or size refused). It is delivered locally.
+ */
+static bool anycast_to_us(struct sl_slow *s, const struct sl_meta *meta, const uint8_t *ip)
+{
+	switch (meta->slow) {
+	case SL_SLOW_NEIGH_MISS:
+	case SL_SLOW_TTL:
+	case SL_SLOW_TOO_BIG:
+		return !meta->l2_mcast && nd_anycast_any(s->dp, ip + 24) != NULL;
+	default:
+		return false;
+	}
+}
+
 void sl_slow_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 {
 	struct sl_meta *meta = sl_meta(m);
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l2_len);
 	bool v4 = (ip[0] >> 4) == 4;
 
+	if (!v4 && !meta->generated && anycast_to_us(s, meta, ip)) {
+		nd_input(s, m, now);
+		return;
+	}
 	switch (meta->slow) {
 	case SL_SLOW_ARP:
 		arp_input(s, m, now);
