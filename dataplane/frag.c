@@ -32,6 +32,16 @@ static unsigned int copied_options(const uint8_t *ip, unsigned int ihl, uint8_t 
 	return n;
 }
 
+/* Has the next hop of the packet with @p meta a MAC now? */
+static bool next_hop_resolved(struct sl_slow *s, const struct sl_meta *meta)
+{
+	struct sl_neigh_table *nt = &s->dp->neigh;
+	uint32_t idx = sl_neigh_find(nt, meta->out_iface, &meta->nexthop);
+	uint64_t macw;
+
+	return idx != SL_NEIGH_NONE && sl_neigh_mac(&nt->e[idx], &macw);
+}
+
 static void fragment4(struct sl_slow *s, struct rte_mbuf *m, uint16_t mtu, uint64_t now)
 {
 	struct sl_meta *meta = sl_meta(m);
@@ -100,6 +110,17 @@ void frag_or_too_big(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	struct sl_meta *meta = sl_meta(m);
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len);
 	uint16_t mtu = s->dp->ifs.ifaces[meta->out_iface].mtu;
+
+	if ((ip[0] >> 4) == 4 && !(ip[6] & 0x40) && !meta->frag_held &&
+		!next_hop_resolved(s, meta)) {
+		/* held whole, in one slot of the hold queue (its fragments
+		 * could overflow it): fragmented when the next hop resolves,
+		 * answered as one packet if it does not */
+		meta->frag_held = 1;
+		slow_send_or_hold(s, m, now);
+		return;
+	}
+	meta->frag_held = 0;
 
 	if ((ip[0] >> 4) == 6)
 		icmp_error(s, m, SL_DROP_MTU_EXCEEDED, 2, 0, mtu, now);

@@ -73,10 +73,15 @@ static void arm(struct sl_slow *s, struct sl_neigh_entry *e, uint64_t at)
 		s->next_timer = at;
 }
 
-static void send_resolved(struct sl_slow *s, struct rte_mbuf *m, const uint8_t *mac)
+static void send_resolved(struct sl_slow *s, struct rte_mbuf *m, const uint8_t *mac, uint64_t now)
 {
 	struct sl_meta *meta = sl_meta(m);
 	const struct sl_iface *oif = &s->dp->ifs.ifaces[meta->out_iface];
+
+	if (meta->frag_held) { /* a packet to fragment, held whole */
+		frag_or_too_big(s, m, now);
+		return;
+	}
 
 	if (sl_fwd_rewrite(m, meta->l2_len, oif, mac) < 0) {
 		slow_drop(s, m, SL_DROP_NO_MBUF);
@@ -103,7 +108,7 @@ void slow_send_or_hold(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	e = &nt->e[idx];
 	if (sl_neigh_mac(e, &macw)) {
 		e->used = 1;
-		send_resolved(s, m, (const uint8_t *)&macw);
+		send_resolved(s, m, (const uint8_t *)&macw, now);
 		return;
 	}
 	if (e->n_held >= SL_NEIGH_HOLD_MAX) {
@@ -120,11 +125,12 @@ void slow_send_or_hold(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	}
 }
 
-static void release_held(struct sl_slow *s, struct sl_neigh_entry *e, const uint8_t *mac)
+static void release_held(
+	struct sl_slow *s, struct sl_neigh_entry *e, const uint8_t *mac, uint64_t now)
 {
 	for (unsigned int i = 0; i < e->n_held; i++) {
 		s->held -= !sl_meta(e->held[i])->generated;
-		send_resolved(s, e->held[i], mac);
+		send_resolved(s, e->held[i], mac, now);
 	}
 	e->n_held = 0;
 }
@@ -188,7 +194,7 @@ void slow_neigh_learn(struct sl_slow *s, uint16_t iface, const struct sl_ip *ip,
 		return;
 	sl_neigh_set(nt, (uint32_t)idx, mac, SL_NEIGH_REACHABLE, now);
 	arm(s, e, e->next_event);
-	release_held(s, e, mac);
+	release_held(s, e, mac, now);
 }
 
 void sl_slow_flush(struct sl_slow *s, enum sl_drop_reason why)

@@ -61,6 +61,7 @@ struct sl_meta {
 	uint8_t reinject;     /**< run again by the slow path: not counted as received */
 	uint8_t nat_skip;     /**< SL_NAT_SKIP_*: no NAT lookup, route only */
 	uint8_t frag_ok;      /**< fragments / ICMP errors: do not divert again */
+	uint8_t frag_held;    /**< held whole for its next hop: fragmented when it resolves */
 	struct sl_ip nexthop; /**< NEIGH_MISS / TOO_BIG: neighbour address */
 };
 
