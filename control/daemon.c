@@ -44,6 +44,7 @@ struct daemon {
 	struct kroute_set kernel;  /* kernel routes of the synced tables (table, prefix) */
 	struct kroute_set pushed;  /* routes the daemon believes the dataplane has (table 0) */
 	struct kroute_set changed; /* prefixes touched by kernel events since the last batch */
+	struct sl_cmd_list nat;	   /* NAT policy last pushed to this dataplane (nat_desired) */
 	int fd;
 	uint32_t seq;
 	bool need_full, need_dump;
@@ -192,6 +193,7 @@ static void try_connect(struct daemon *d)
 	logmsg("connected to the %.16s backend (pid %u, %u workers)", h->backend, h->pid,
 		h->n_workers);
 	d->need_full = true;
+	sl_cmd_list_free(&d->nat); /* a (re)started dataplane: only its own config */
 }
 
 /* ---- desired state ---- */
@@ -347,6 +349,182 @@ static int append(struct sl_cmd_list *l, const struct sl_cmd *c)
 	return sl_cmd_list_append(l, c, 0);
 }
 
+/* ---- NAT policy ---- */
+
+static bool fwd_same_ext(const struct sl_cmd_nat_forward *a, const struct sl_cmd_nat_forward *b)
+{
+	return a->proto == b->proto && a->ext_ip == b->ext_ip && a->ext_port == b->ext_port;
+}
+
+static bool pool_same(const struct sl_cmd_nat_pool *a, const struct sl_cmd_nat_pool *b)
+{
+	return a->prefix.len == b->prefix.len && sl_ip_equal(&a->prefix.addr, &b->prefix.addr) &&
+	       a->port_lo == b->port_lo && a->port_hi == b->port_hi;
+}
+
+/* Is @p c overridden by a later command of the config (from index @p k on)? */
+static bool superseded(const struct sl_cmd_list *cfg, unsigned int k, const struct sl_cmd *c)
+{
+	for (unsigned int j = k + 1; j < cfg->n; j++) {
+		const struct sl_cmd *x = &cfg->cmds[j];
+		switch (c->type) {
+		case SL_CMD_NAT_POOL_ADD:
+			if (x->type == SL_CMD_NAT_POOL_DEL &&
+				sl_prefix_contains(&x->nat_pool.prefix, &c->nat_pool.prefix.addr))
+				return true;
+			break;
+		case SL_CMD_NAT_FORWARD_ADD:
+			if ((x->type == SL_CMD_NAT_FORWARD_ADD ||
+				    x->type == SL_CMD_NAT_FORWARD_DEL) &&
+				fwd_same_ext(&x->nat_fwd, &c->nat_fwd))
+				return true;
+			break;
+		case SL_CMD_NAT_TIMEOUT:
+			if (x->type == c->type && x->nat.kind == c->nat.kind)
+				return true;
+			break;
+		case SL_CMD_MSS_CLAMP:
+			if (x->type == c->type && strcmp(x->nat.dev, c->nat.dev) == 0)
+				return true;
+			break;
+		default: /* filtering, limit, port-block, sessions max: the last one */
+			if (x->type == c->type)
+				return true;
+			break;
+		}
+	}
+	return false;
+}
+
+/*
+ * The config's NAT policy, net of its own dels and overrides, in an order
+ * a dataplane accepts: table size, pools, port blocks, filtering,
+ * timeouts, limit, static forwards, MSS clamps. Both dataplanes take a
+ * re-pushed identical pool, forward or setting as a no-op.
+ */
+static int nat_desired(const struct sl_cmd_list *cfg, struct sl_cmd_list *out)
+{
+	static const enum sl_cmd_type order[] = {SL_CMD_NAT_SESSIONS_MAX, SL_CMD_NAT_POOL_ADD,
+		SL_CMD_NAT_PORT_BLOCK, SL_CMD_NAT_FILTERING, SL_CMD_NAT_TIMEOUT, SL_CMD_NAT_LIMIT,
+		SL_CMD_NAT_FORWARD_ADD, SL_CMD_MSS_CLAMP};
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (unsigned int o = 0; o < sizeof(order) / sizeof(order[0]) && rc == 0; o++)
+		for (unsigned int k = 0; k < cfg->n && rc == 0; k++)
+			if (cfg->cmds[k].type == order[o] && !superseded(cfg, k, &cfg->cmds[k]))
+				rc = append(out, &cfg->cmds[k]);
+	return rc;
+}
+
+/* Is there a command like @p c (same kind, and same key) in @p l? */
+static const struct sl_cmd *nat_find(const struct sl_cmd_list *l, const struct sl_cmd *c)
+{
+	for (unsigned int i = 0; i < l->n; i++) {
+		const struct sl_cmd *x = &l->cmds[i];
+		if (x->type != c->type)
+			continue;
+		switch (c->type) {
+		case SL_CMD_NAT_POOL_ADD:
+			if (pool_same(&x->nat_pool, &c->nat_pool))
+				return x;
+			break;
+		case SL_CMD_NAT_FORWARD_ADD:
+			if (fwd_same_ext(&x->nat_fwd, &c->nat_fwd) &&
+				x->nat_fwd.int_ip == c->nat_fwd.int_ip &&
+				x->nat_fwd.int_port == c->nat_fwd.int_port)
+				return x;
+			break;
+		case SL_CMD_NAT_TIMEOUT:
+			if (x->nat.kind == c->nat.kind)
+				return x;
+			break;
+		case SL_CMD_MSS_CLAMP:
+			if (strcmp(x->nat.dev, c->nat.dev) == 0)
+				return x;
+			break;
+		default:
+			return x;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * What taking policy @p old (pushed earlier) away needs, before @p want
+ * is pushed: forwards deleted, filtering, timeouts and the host limit back
+ * to their defaults. A pool, an MSS clamp, port blocks or a table size
+ * cannot be taken away while a dataplane runs: logged, left.
+ */
+static int nat_removals(
+	const struct sl_cmd_list *old, const struct sl_cmd_list *want, struct sl_cmd_list *out)
+{
+	static const uint32_t timeout_default[SL_NAT_TO_MAX] = {300, 7440, 240, 60};
+	int rc = 0;
+
+	for (unsigned int i = 0; i < old->n && rc == 0; i++) {
+		const struct sl_cmd *o = &old->cmds[i];
+		struct sl_cmd c;
+		char text[SL_LINE_MAX];
+
+		if (nat_find(want, o))
+			continue;
+		memset(&c, 0, sizeof(c));
+		c.type = o->type;
+		switch (o->type) {
+		case SL_CMD_NAT_FORWARD_ADD:
+			c.type = SL_CMD_NAT_FORWARD_DEL;
+			c.nat_fwd = o->nat_fwd;
+			break;
+		case SL_CMD_NAT_FILTERING:
+			c.nat.kind = SL_NAT_FILTER_APDF;
+			break;
+		case SL_CMD_NAT_TIMEOUT:
+			c.nat.kind = o->nat.kind;
+			c.nat.value =
+				o->nat.kind < SL_NAT_TO_MAX ? timeout_default[o->nat.kind] : 300;
+			break;
+		case SL_CMD_NAT_LIMIT:
+			c.nat.value = 0;
+			break;
+		default:
+			sl_cmd_format(o, text, sizeof(text));
+			logmsg("'%s' left the config: taking it away needs a dataplane restart",
+				text);
+			continue;
+		}
+		rc = append(out, &c);
+	}
+	return rc;
+}
+
+/* Push the config's NAT policy (a batch of its own: a NAT conflict does not
+ * hold routes and neighbours back). */
+static int nat_sync(struct daemon *d, const char *why)
+{
+	struct sl_cmd_list want = {0}, batch = {0};
+	int rc = nat_desired(&d->cfg, &want);
+
+	unsigned int n_rm;
+
+	rc = rc ? rc : nat_removals(&d->nat, &want, &batch);
+	n_rm = batch.n;
+	for (unsigned int i = 0; i < want.n && rc == 0; i++)
+		rc = append(&batch, &want.cmds[i]);
+	if (rc == 0)
+		rc = apply(d, &batch, why);
+	if (rc < 0 && rc != -ENOTCONN && n_rm) /* (a forward deleted by hand?) */
+		rc = apply(d, &want, why);
+	if (rc == 0) {
+		sl_cmd_list_free(&d->nat);
+		d->nat = want;
+		memset(&want, 0, sizeof(want));
+	}
+	sl_cmd_list_free(&want);
+	sl_cmd_list_free(&batch);
+	return rc;
+}
+
 /* Full sync: read the dataplane, send the difference, remember what it has. */
 static int full_sync(struct daemon *d, const char *why)
 {
@@ -454,6 +632,8 @@ static int full_sync(struct daemon *d, const char *why)
 		memset(&want, 0, sizeof(want));
 		if (n_add || n_del)
 			logmsg("%s: %u route(s) added or replaced, %u removed", why, n_add, n_del);
+		if (d->fd >= 0 && nat_sync(d, "nat") == -ENOTCONN)
+			rc = -ENOTCONN;
 	}
 out:
 	kroute_set_free(&want);

@@ -220,6 +220,12 @@ static bool in_pools(const struct sl_dp *dp, const struct plan *pl, uint32_t ip)
 	return false;
 }
 
+static bool pool_same(const struct sl_cmd_nat_pool *a, const struct sl_cmd_nat_pool *b)
+{
+	return a->prefix.len == b->prefix.len && sl_ip_equal(&a->prefix.addr, &b->prefix.addr) &&
+	       a->port_lo == b->port_lo && a->port_hi == b->port_hi;
+}
+
 /* The simulated state of the forward at outside endpoint (proto, ip, port):
  * the batch's, else the table's as sl_nat_forward_query gives it. */
 static struct plan_fwd *plan_fwd_at(struct sl_dp *dp, struct plan *pl,
@@ -270,9 +276,12 @@ static int plan_forward(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *
 	if (c->type == SL_CMD_NAT_FORWARD_DEL) {
 		if (!e->live)
 			return fail(err, errlen, line, "nat forward del: no such forward");
-		e->live = false; /* its port cools down: e->used stays */
+		e->live = false;
+		e->used = false; /* cooling down: free for another forward */
 		return 0;
 	}
+	if (e->live && e->int_ip == f->int_ip && e->int_port == f->int_port)
+		return 1; /* the same forward again (a re-pushed config): nothing to do */
 	if (e->used)
 		return fail(err, errlen, line, "nat forward add: outside port %u already in use",
 			f->ext_port);
@@ -316,6 +325,9 @@ static int plan_nat(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 		const struct sl_prefix *p = &c->nat_pool.prefix;
 		uint32_t base = rte_be_to_cpu_32(p->addr.v4), cnt = 1u << (32 - p->len);
 		sl_prefix_fmt(p, b1, sizeof(b1));
+		for (unsigned int i = 0; dp->nat.sess && i < dp->nat.n_pools; i++)
+			if (pool_same(&dp->nat.pools[i], &c->nat_pool))
+				return 0; /* the same pool again (a re-pushed config) */
 		for (uint32_t k = 0; k < cnt; k++)
 			if (in_pools(dp, pl, rte_cpu_to_be_32(base + k)))
 				return fail(err, errlen, line,
@@ -342,16 +354,21 @@ static int plan_nat(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 				"pool "
 				"first)");
 		rc = plan_forward(dp, pl, c, line, err, errlen);
-		if (rc < 0)
-			return rc;
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
 		break;
 	}
 	case SL_CMD_NAT_PORT_BLOCK:
+		if (dp->nat.sess && dp->nat.pb_size == c->nat.value &&
+			dp->nat.pb_per_host == (c->nat.kind ? c->nat.kind : 1))
+			return 0; /* unchanged */
 		if (dp->nat.n_sessions)
 			return fail(err, errlen, line,
 				"nat port-block: can only be changed while no NAT session exists");
 		break;
 	case SL_CMD_NAT_SESSIONS_MAX:
+		if (dp->nat.sess && dp->nat.max_sessions == c->nat.value)
+			return 0; /* unchanged */
 		if (dp->nat.n_sessions || dp->nat.n_pools)
 			return fail(err, errlen, line,
 				"nat sessions max: can only be set before NAT is in use");

@@ -1250,6 +1250,10 @@ static int forward_add(
 
 	if (a < 0)
 		return fail(err, errlen, "nat forward add: outside address is not a pool address");
+	/* a port cooling down (after a mapping or a forward ended) is the
+	 * operator's to forward: the hold-down keeps dynamic mappings away */
+	if (port_owner(&n->addr[a], pclass(f->proto), port) & SL_NAT_PORT_COOL)
+		port_free(n, (uint16_t)a, pclass(f->proto), port);
 	if (port_used(&n->addr[a], pclass(f->proto), port))
 		return fail(err, errlen, "nat forward add: outside port %u already in use", port);
 	if (map_find(n, f->proto | 0x80, f->int_ip, in) != SL_NAT_NONE)
@@ -1285,7 +1289,10 @@ int sl_nat_forward_query(
 		return 0; /* no table yet: nothing is in use */
 	rte_spinlock_lock(&n->lock);
 	a = addr_index(n, f->ext_ip);
-	st->ext_in_use = a >= 0 && port_used(&n->addr[a], pclass(f->proto), f->ext_port);
+	if (a >= 0) {
+		uint32_t o = port_owner(&n->addr[a], pclass(f->proto), f->ext_port);
+		st->ext_in_use = o != SL_NAT_PORT_FREE && !(o & SL_NAT_PORT_COOL);
+	}
 	m = mapping_at(n, f->proto, f->ext_ip, rte_cpu_to_be_16(f->ext_port));
 	if (m != SL_NAT_NONE && mapping_is_static(&n->map[m])) {
 		st->is_forward = true;

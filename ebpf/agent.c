@@ -377,7 +377,7 @@ static int nft_setup(struct agent *a)
 	pools[0] = 0;
 	for (unsigned int i = 0; i < a->be.st.n_pools; i++) {
 		char p[64];
-		sl_prefix_fmt(&a->be.st.pools[i], p, sizeof(p));
+		sl_prefix_fmt(&a->be.st.pools[i].prefix, p, sizeof(p));
 		off += (size_t)snprintf(
 			pools + off, sizeof(pools) - off, "%s%s", off ? ", " : "", p);
 		if (off >= sizeof(pools))
@@ -476,7 +476,8 @@ static void kernel_setup(struct agent *a)
 	/* pool addresses: on the outside interface whose subnet holds them
 	 * (else the first outside one), as /32 without a route */
 	for (unsigned int i = 0; i < st->n_pools; i++) {
-		uint32_t base = ntohl(st->pools[i].addr.v4), cnt = 1u << (32 - st->pools[i].len);
+		uint32_t base = ntohl(st->pools[i].prefix.addr.v4),
+			 cnt = 1u << (32 - st->pools[i].prefix.len);
 		for (uint32_t j = 0; j < cnt; j++) {
 			struct sl_prefix p = {
 				.addr = {.family = SL_AF_INET, .v4 = htonl(base + j)}, .len = 32};

@@ -161,9 +161,15 @@ static bool in_pools(const struct xb_state *s, uint32_t ip)
 	struct sl_ip a = {.family = SL_AF_INET, .v4 = ip};
 
 	for (unsigned int i = 0; i < s->n_pools; i++)
-		if (sl_prefix_contains(&s->pools[i], &a))
+		if (sl_prefix_contains(&s->pools[i].prefix, &a))
 			return true;
 	return false;
+}
+
+static bool pool_same(const struct sl_cmd_nat_pool *a, const struct sl_cmd_nat_pool *b)
+{
+	return a->prefix.len == b->prefix.len && sl_ip_equal(&a->prefix.addr, &b->prefix.addr) &&
+	       a->port_lo == b->port_lo && a->port_hi == b->port_hi;
 }
 
 static bool iface_same(const struct sl_cmd_interface *i, const struct sl_cmd_interface *c)
@@ -331,6 +337,11 @@ static int plan_nat(struct xdp_backend *b, struct xb_state *s, const struct sl_c
 		const struct sl_prefix *p = &c->nat_pool.prefix;
 		uint32_t base = ntohl(p->addr.v4), cnt = 1u << (32 - p->len);
 		sl_prefix_fmt(p, b1, sizeof(b1));
+		for (unsigned int i = 0; i < s->n_pools; i++)
+			if (pool_same(&s->pools[i], &c->nat_pool)) {
+				*skip = true; /* the same pool again (a re-pushed config) */
+				return 0;
+			}
 		for (uint32_t i = 0; i < cnt; i++)
 			if (in_pools(s, htonl(base + i)))
 				return fail(err, errlen, line,
@@ -343,7 +354,7 @@ static int plan_nat(struct xdp_backend *b, struct xb_state *s, const struct sl_c
 		if (a == NULL)
 			return -ENOMEM;
 		s->pools = a;
-		s->pools[s->n_pools - 1] = *p;
+		s->pools[s->n_pools - 1] = c->nat_pool;
 		s->n_pool_addrs += cnt;
 		return 0;
 	}
@@ -370,7 +381,13 @@ static int plan_nat(struct xdp_backend *b, struct xb_state *s, const struct sl_c
 			return fail(err, errlen, line,
 				"nat forward: the outside address must be in a nat pool (add the "
 				"pool first)");
-		if (fwd_find(s, f->proto, f->ext_ip, f->ext_port, true) >= 0)
+		k = fwd_find(s, f->proto, f->ext_ip, f->ext_port, true);
+		if (k >= 0 && s->fwds[k].int_ip == f->int_ip &&
+			s->fwds[k].int_port == f->int_port) {
+			*skip = true; /* the same forward again (a re-pushed config) */
+			return 0;
+		}
+		if (k >= 0)
 			return fail(err, errlen, line,
 				"nat forward add: outside port %u already forwarded", f->ext_port);
 		if (fwd_find(s, f->proto, f->int_ip, f->int_port, false) >= 0)

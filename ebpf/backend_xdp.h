@@ -36,7 +36,7 @@ struct xb_state {
 	struct sl_cmd_interface ifaces[SL_XDP_IFACES_MAX];
 	struct xb_route *routes;
 	unsigned int n_routes;
-	struct sl_prefix *pools;
+	struct sl_cmd_nat_pool *pools;
 	unsigned int n_pools, n_pool_addrs;
 	struct xb_fwd *fwds;
 	unsigned int n_fwds;

@@ -1043,6 +1043,20 @@ static void batch_with_a_failing_nat_line_changes_nothing(void **state)
 		0);
 	assert_false(has_forward(6, "203.0.113.2", 7000));
 	assert_true(has_forward(6, "203.0.113.2", 7001));
+	/* a forward pointed elsewhere at once (its port's cool-down does not
+	 * hold a forward back), and a re-pushed config's same lines: no-ops */
+	assert_int_equal(apply_text("nat forward del tcp 203.0.113.2:7001\n"
+				    "nat forward add tcp 203.0.113.2:7001 to 192.168.1.21:22\n",
+				 err, sizeof(err)),
+		0);
+	assert_int_equal(apply_text("nat pool add 203.0.113.2/32 ports 1024-65535\n"
+				    "nat forward add tcp 203.0.113.2:7001 to 192.168.1.21:22\n",
+				 err, sizeof(err)),
+		0);
+	assert_int_equal(apply_text("nat pool add 203.0.113.2/32 ports 2000-3000\n", err,
+				 sizeof(err)),
+		-EINVAL);
+	assert_true(has_forward(6, "203.0.113.2", 7001));
 }
 
 static void random_frame(struct pkt *k, uint16_t *port)

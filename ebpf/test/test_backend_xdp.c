@@ -204,9 +204,14 @@ static void nat_batches_are_checked(void **state)
 	assert_int_equal(apply(f, "nat forward del udp 203.0.113.2:53"), 0);
 	assert_int_equal(apply(f, "nat forward del udp 203.0.113.2:53"), -EINVAL);
 	assert_int_equal(apply(f, "nat sessions max 1000"), -EINVAL);
-	assert_int_equal(apply(f, "nat pool add 203.0.113.2/32"), -EINVAL);
+	assert_int_equal(apply(f, "nat pool add 203.0.113.2/32"), 0); /* the same: a no-op */
+	assert_int_equal(apply(f, "nat pool add 203.0.113.2/32 ports 2000-3000"), -EINVAL);
 	assert_non_null(strstr(f->err, "overlaps"));
 	assert_int_equal(apply(f, "nat timeout udp 30\nnat filtering endpoint-independent"), 0);
+	/* a re-pushed config's same pool and forward lines are no-ops */
+	assert_int_equal(apply(f, "nat forward add udp 203.0.113.2:53 to 192.168.1.11:53"), 0);
+	assert_int_equal(apply(f, "nat forward add udp 203.0.113.2:53 to 192.168.1.11:53"), 0);
+	assert_int_equal(apply(f, "nat forward add udp 203.0.113.2:53 to 192.168.1.12:53"), -EINVAL);
 }
 
 static void show_tables_read_the_maps(void **state)

@@ -598,11 +598,11 @@ void sl_nat_destroy(struct sl_nat *n);
 
 /** What the table holds for static forward @p f (sl_nat_forward_query). */
 struct sl_nat_forward_state {
-	bool ext_in_use;    /**< f's outside port is taken (a mapping, a forward, a cool-down) */
-	bool is_forward;    /**< a static forward owns f's outside endpoint ... */
-	uint32_t int_ip;    /**< ... to this inside address (network order) */
-	uint16_t int_port;  /**< ... and port (host order) */
-	bool int_forwarded; /**< f's inside endpoint already has a static forward ... */
+	bool ext_in_use; /**< f's outside port is taken (a mapping or a forward; not a cool-down) */
+	bool is_forward; /**< a static forward owns f's outside endpoint ... */
+	uint32_t int_ip; /**< ... to this inside address (network order) */
+	uint16_t int_port;	   /**< ... and port (host order) */
+	bool int_forwarded;	   /**< f's inside endpoint already has a static forward ... */
 	uint32_t int_fwd_ext_ip;   /**< ... at this outside address (network order) */
 	uint16_t int_fwd_ext_port; /**< ... and port (host order) */
 };

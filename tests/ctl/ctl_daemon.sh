@@ -1,7 +1,8 @@
 #!/bin/bash
-# sluicectl daemon: pushes its config, re-pushes it within a second when
-# sluice-dp is killed and restarted, applies only the difference on SIGHUP,
-# keeps the old config when the new one is bad, and reconciles drift.
+# sluicectl daemon: pushes its config (routes, neighbours and NAT policy),
+# re-pushes it within a second when sluice-dp is killed and restarted,
+# applies only the difference on SIGHUP, keeps the old config when the new
+# one is bad, and reconciles drift.
 # usage: ctl_daemon.sh SLUICE-DP SLUICECTL
 DP=$1 CTL=$2
 . "$(dirname "$0")/lib.sh"
@@ -16,7 +17,12 @@ echo "$IFACES" >"$W/dp.conf"
 	echo "route add 10.0.0.0/8 via 192.168.1.254"
 	echo "route add 2001:db8:100::/48 via fd00:1::fe"
 	echo "neighbor add 203.0.113.1 lladdr 02:00:00:00:00:01 dev wan0"
+	echo "nat pool add 203.0.113.2/32 ports 1024-65535"
+	echo "nat forward add tcp 203.0.113.2:8080 to 192.168.1.10:80"
+	echo "nat timeout udp 42"
 } >"$W/d.conf"
+# a forward is there if deleting it works (the reconcile puts it back)
+has_fwd() { c nat forward del tcp "203.0.113.2:$1" >/dev/null; }
 
 # wait_for SECONDS COMMAND...: poll until the command succeeds
 wait_for() {
@@ -45,6 +51,8 @@ check "daemon pushed the routes" wait_for 3 has_route 10.0.0.0/8 192.168.1.254
 check "daemon pushed the IPv6 route" has_route 2001:db8:100::/48 fd00:1::fe
 check "daemon pushed the neighbour" has_neigh 203.0.113.1
 check "exactly the config's routes" [ "$(count_static)" = 3 ]
+check "daemon pushed the NAT pool and forward" wait_for 3 has_fwd 8080
+check "reconcile restored the forward deleted behind its back" wait_for 3 has_fwd 8080
 
 # kill -9 the dataplane and start it again: routes are back within a second
 kill -9 "$DP_PID"
@@ -60,6 +68,7 @@ else
 fi
 check "neighbour re-pushed" wait_for 1 has_neigh 203.0.113.1
 check "IPv6 route re-pushed" has_route 2001:db8:100::/48 fd00:1::fe
+check "NAT forward re-pushed" wait_for 3 has_fwd 8080
 check "daemon logged the reconnect" grep -q "lost the dataplane" "$W/daemon.log"
 
 # SIGHUP: only the difference
@@ -69,6 +78,8 @@ check "daemon logged the reconnect" grep -q "lost the dataplane" "$W/daemon.log"
 	echo "route add 10.0.0.0/8 via 192.168.1.253"
 	echo "route add 172.16.0.0/12 via 192.168.1.254"
 	echo "neighbor add 203.0.113.1 lladdr 02:00:00:00:00:01 dev wan0"
+	echo "nat pool add 203.0.113.2/32 ports 1024-65535"
+	echo "nat forward add tcp 203.0.113.2:8081 to 192.168.1.10:80"
 } >"$W/d.conf"
 : >"$W/daemon.log.mark"
 lines=$(wc -l <"$W/daemon.log")
@@ -77,6 +88,8 @@ check "SIGHUP: changed route replaced" wait_for 3 has_route 10.0.0.0/8 192.168.1
 check "SIGHUP: new route added" has_route 172.16.0.0/12 192.168.1.254
 check "SIGHUP: removed route gone" not has_route 2001:db8:100::/48
 check "SIGHUP: unchanged default route kept" has_route 0.0.0.0/0 203.0.113.1
+check "SIGHUP: the forward moved to its new port" wait_for 3 has_fwd 8081
+check "SIGHUP: the old forward is gone" not has_fwd 8080
 check "SIGHUP: only the difference was sent (2 added/replaced, 2 removed)" \
 	bash -c "tail -n +$((lines + 1)) '$W/daemon.log' | grep -q 'sync: 2 route(s) added or replaced, 2 removed'"
 
