@@ -329,3 +329,155 @@ int sl_nat_cmd_format(const struct sl_cmd *c, char *buf, size_t len)
 	}
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
+
+/* ---------- start-up check (sluicectl check) ---------- */
+
+__attribute__((format(printf, 5, 6))) static int fail_at(
+	char *err, size_t errlen, const char *name, unsigned int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (err && errlen) {
+		n = snprintf(err, errlen, "%s:%u: ", name, line);
+		if (n >= 0 && (size_t)n < errlen) {
+			va_start(ap, fmt);
+			vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+			va_end(ap);
+		}
+	}
+	return -EINVAL;
+}
+
+/* The live `nat pool add` (index @p i excluded) holding @p ip, or -1. */
+static int pool_of(const struct sl_cmd_list *l, unsigned int n, uint32_t ip)
+{
+	struct sl_ip a = {.family = SL_AF_INET, .v4 = ip};
+
+	for (unsigned int j = 0; j < n; j++)
+		if (l->cmds[j].type == SL_CMD_NAT_POOL_ADD &&
+			sl_prefix_contains(&l->cmds[j].nat_pool.prefix, &a))
+			return (int)j;
+	return -1;
+}
+
+/* Is the forward added at @p j removed by a `nat forward del` before @p n? */
+static bool forward_deleted(const struct sl_cmd_list *l, unsigned int j, unsigned int n)
+{
+	const struct sl_cmd_nat_forward *f = &l->cmds[j].nat_fwd;
+
+	for (unsigned int k = j + 1; k < n; k++)
+		if (l->cmds[k].type == SL_CMD_NAT_FORWARD_DEL &&
+			l->cmds[k].nat_fwd.proto == f->proto &&
+			l->cmds[k].nat_fwd.ext_ip == f->ext_ip &&
+			l->cmds[k].nat_fwd.ext_port == f->ext_port)
+			return true;
+	return false;
+}
+
+/* The live forward before @p n with this outside (or inside) endpoint, or -1. */
+static int forward_of(const struct sl_cmd_list *l, unsigned int n, uint8_t proto, uint32_t ip,
+	uint16_t port, bool outside)
+{
+	for (unsigned int j = n; j-- > 0;) {
+		const struct sl_cmd *c = &l->cmds[j];
+		const struct sl_cmd_nat_forward *f = &c->nat_fwd;
+
+		if (c->type == SL_CMD_NAT_FORWARD_ADD && f->proto == proto &&
+			(outside ? f->ext_ip == ip && f->ext_port == port
+				 : f->int_ip == ip && f->int_port == port) &&
+			!forward_deleted(l, j, n))
+			return (int)j;
+	}
+	return -1;
+}
+
+static bool iface_before(const struct sl_cmd_list *l, unsigned int n, const char *name)
+{
+	for (unsigned int j = 0; j < n; j++)
+		if (l->cmds[j].type == SL_CMD_INTERFACE && strcmp(l->cmds[j].iface.name, name) == 0)
+			return true;
+	return false;
+}
+
+int sl_nat_list_check(const struct sl_cmd_list *l, const char *name, char *err, size_t errlen)
+{
+	unsigned int n_addrs = 0;
+
+	if (name == NULL)
+		name = "<config>";
+	for (unsigned int i = 0; i < l->n; i++) {
+		const struct sl_cmd *c = &l->cmds[i];
+		const struct sl_cmd_nat_forward *f = &c->nat_fwd;
+		const char *proto = f->proto == 6 ? "tcp" : "udp";
+		unsigned int line = l->lines ? l->lines[i] : i + 1;
+		char a[INET_ADDRSTRLEN], p[64];
+		int j;
+
+		switch (c->type) {
+		case SL_CMD_NAT_POOL_ADD: {
+			uint32_t base = ntohl(c->nat_pool.prefix.addr.v4);
+			uint32_t cnt = 1u << (32 - c->nat_pool.prefix.len);
+			sl_prefix_fmt(&c->nat_pool.prefix, p, sizeof(p));
+			for (uint32_t k = 0; k < cnt; k++)
+				if ((j = pool_of(l, i, htonl(base + k))) >= 0)
+					return fail_at(err, errlen, name, line,
+						"nat pool add %s: overlaps the pool of line %u", p,
+						l->lines ? l->lines[j] : (unsigned int)j + 1);
+			n_addrs += cnt;
+			if (n_addrs > SL_NAT_POOL_ADDRS_MAX)
+				return fail_at(err, errlen, name, line,
+					"nat pool add %s: at most %d pool addresses in all", p,
+					SL_NAT_POOL_ADDRS_MAX);
+			break;
+		}
+		case SL_CMD_NAT_POOL_DEL:
+			sl_prefix_fmt(&c->nat_pool.prefix, p, sizeof(p));
+			return fail_at(err, errlen, name, line,
+				"nat pool del %s: removing a pool needs a restart (leave the pool "
+				"out of the config instead)",
+				p);
+		case SL_CMD_NAT_FORWARD_ADD:
+		case SL_CMD_NAT_FORWARD_DEL: {
+			bool add = c->type == SL_CMD_NAT_FORWARD_ADD;
+			ipstr(f->ext_ip, a);
+			if (pool_of(l, i, f->ext_ip) < 0)
+				return fail_at(err, errlen, name, line,
+					"nat forward %s %s %s:%u: the outside address is in no nat "
+					"pool (add the pool first)",
+					add ? "add" : "del", proto, a, f->ext_port);
+			j = forward_of(l, i, f->proto, f->ext_ip, f->ext_port, true);
+			if (!add && j < 0)
+				return fail_at(err, errlen, name, line,
+					"nat forward del %s %s:%u: no such forward", proto, a,
+					f->ext_port);
+			if (add && j >= 0 && l->cmds[j].nat_fwd.int_ip == f->int_ip &&
+				l->cmds[j].nat_fwd.int_port == f->int_port)
+				break; /* the same forward again: the backends take it as a no-op */
+			if (add && j >= 0)
+				return fail_at(err, errlen, name, line,
+					"nat forward add %s %s:%u: outside port already forwarded "
+					"(line %u)",
+					proto, a, f->ext_port,
+					l->lines ? l->lines[j] : (unsigned int)j + 1);
+			j = add ? forward_of(l, i, f->proto, f->int_ip, f->int_port, false) : -1;
+			if (j >= 0)
+				return fail_at(err, errlen, name, line,
+					"nat forward add %s %s:%u: inside endpoint %s:%u already "
+					"forwarded (line %u)",
+					proto, a, f->ext_port, ipstr(f->int_ip, p), f->int_port,
+					l->lines ? l->lines[j] : (unsigned int)j + 1);
+			break;
+		}
+		case SL_CMD_MSS_CLAMP:
+			if (!iface_before(l, i, c->nat.dev))
+				return fail_at(err, errlen, name, line,
+					"tcp mss-clamp: no interface '%s' (declare it above)",
+					c->nat.dev);
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}

@@ -104,7 +104,11 @@ static const struct subcmd subcmds[] = {
 		"SIGINT/SIGTERM stop it (the dataplane keeps its state).\n",
 		cmd_daemon},
 	{"check", "FILE...", "validate configuration files; nothing is applied",
-		"Usage: sluicectl check FILE...\n", cmd_check},
+		"Usage: sluicectl check FILE...\n"
+		"Checks each FILE as a start-up config: the grammar and the file-level checks,\n"
+		"then what sluice-dp and sluice-xdp refuse when they start with it (NAT pools\n"
+		"and forwards, tcp mss-clamp interfaces). Exit status 1 when one is refused.\n",
+		cmd_check},
 	{"help", "", "show this help", "Usage: sluicectl help\n", cmd_help},
 };
 
@@ -166,6 +170,13 @@ static int cmd_check(int argc, char *argv[])
 		if (sl_cmd_list_load(argv[i], &l, err, sizeof(err)) < 0) {
 			fprintf(stderr, "%s\n", err);
 			status = EXIT_FAILURE;
+			continue;
+		}
+		/* what the backends refuse when they start with this file */
+		if (sl_nat_list_check(&l, argv[i], err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			status = EXIT_FAILURE;
+			sl_cmd_list_free(&l);
 			continue;
 		}
 		printf("%s: OK, %u commands\n", argv[i], l.n);

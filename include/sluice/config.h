@@ -186,6 +186,9 @@ static inline bool sl_cmd_is_route_sync(const struct sl_cmd *c)
 int sl_nat_cmd_parse(int argc, char *const argv[], struct sl_cmd *c, char *err, size_t errlen);
 /** Render a NAT/MSS command; -EINVAL if @p c is not one. */
 int sl_nat_cmd_format(const struct sl_cmd *c, char *buf, size_t len);
+/** NAT pool addresses in all, as both backends hold (SL_NAT_ADDRS_MAX, SL_XDP_POOL_ADDRS_MAX). */
+#define SL_NAT_POOL_ADDRS_MAX 1024
+
 /** True if @p t is a NAT/MSS command type. */
 static inline bool sl_cmd_is_nat(int t)
 {
@@ -272,6 +275,24 @@ int sl_cmd_list_load(const char *path, struct sl_cmd_list *out, char *err, size_
  * any of it. Directives (route sync) are rejected too.
  */
 int sl_cmd_list_load_batch(const char *path, struct sl_cmd_list *out, char *err, size_t errlen);
+
+/**
+ * Check the NAT and MSS-clamp commands of a start-up config (`sluicectl
+ * check`) as both backends do when they start: the state is empty, so each
+ * command is checked against the commands before it in @p l, which must have
+ * passed sl_cmd_list_load. Refused, as the backends refuse them:
+ * - `nat pool add` overlapping an earlier pool, or beyond
+ *   SL_NAT_POOL_ADDRS_MAX pool addresses in all;
+ * - `nat pool del` (removing a pool needs a restart);
+ * - `nat forward add|del` whose outside address is in no earlier pool;
+ * - `nat forward add` with the outside proto/address/port or the inside
+ *   proto/address/port of a forward still in place (the same forward again,
+ *   both endpoints equal, is a no-op, as in the backends);
+ * - `nat forward del` of no forward in place;
+ * - `tcp mss-clamp ... dev IFACE` with IFACE not declared on an earlier line.
+ * @return 0, or -EINVAL with "NAME:LINE: problem" in @p err.
+ */
+int sl_nat_list_check(const struct sl_cmd_list *l, const char *name, char *err, size_t errlen);
 
 /** Same as sl_cmd_list_load over an in-memory text (name used in messages). */
 int sl_cmd_list_parse(
