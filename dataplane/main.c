@@ -21,6 +21,9 @@
 #include "boot.h"
 #include "live.h"
 
+/* `sluicectl check` refuses larger pools by this number */
+_Static_assert(SL_NAT_ADDRS_MAX == SL_NAT_POOL_ADDRS_MAX, "pool address limit");
+
 static struct live lv;
 
 static void on_signal(int sig)
@@ -292,7 +295,9 @@ static int live_main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	for (unsigned int w = 0; w < n_workers; w++)
 		rte_eal_remote_launch(live_worker_main, lv.workers[w], lv.workers[w]->lcore);
-	printf("sluice-dp: running, %u interface(s), %u worker(s)\n", dp.ifs.n_ifaces, n_workers);
+	/* with --json stdout carries the counters' JSON object alone */
+	fprintf(o.json ? stderr : stdout, "sluice-dp: running, %u interface(s), %u worker(s)\n",
+		dp.ifs.n_ifaces, n_workers);
 	fflush(stdout);
 	live_main_loop(&lv);
 	rte_eal_mp_wait_lcore();

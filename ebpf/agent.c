@@ -33,12 +33,17 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <sluice/iface.h>
 #include <sluice/rng.h>
+#include <sluice/stats.h>
 
 #include "agent.h"
 #include "agent_kernel.h"
 #include "agent_miss.h"
 #include "backend_xdp.h"
+
+/* `sluicectl check` refuses larger pools by this number */
+_Static_assert(SL_XDP_POOL_ADDRS_MAX == SL_NAT_POOL_ADDRS_MAX, "pool address limit");
 
 #define PIN_DIR_DEFAULT "/sys/fs/bpf/sluice"
 #define MISS_TABLE	256
@@ -54,6 +59,7 @@ struct slot_link {
 struct agent {
 	const char *config, *ctl, *ctl_group, *pin_dir;
 	bool json, skb_mode, no_kernel, fresh;
+	FILE *say; /* progress lines: stdout, stderr with --json (stdout: the JSON alone) */
 	struct sl_cmd_list cmds;
 	struct sl_xdp *x;
 	struct xdp_backend be;
@@ -198,7 +204,7 @@ static int pin_dir_prepare(struct agent *a)
 				strerror(errno));
 			return -errno;
 		}
-		printf("sluice-xdp: mounted bpffs on /sys/fs/bpf\n");
+		fprintf(a->say, "sluice-xdp: mounted bpffs on /sys/fs/bpf\n");
 	}
 	if (!is_bpffs(parent)) {
 		fprintf(stderr,
@@ -284,8 +290,8 @@ static int resolve(void *arg, const struct sl_cmd_interface *ifc, uint32_t *ifin
 			l->l3 = l->dev;
 			l->l3.ifindex = 0;
 		} else if (l->vlan_created) {
-			printf("sluice-xdp: interface %s: created vlan device %s\n", ifc->name,
-				l->l3.name);
+			fprintf(a->say, "sluice-xdp: interface %s: created vlan device %s\n",
+				ifc->name, l->l3.name);
 		}
 	}
 	if (ifc->has_mac && memcmp(ifc->mac.b, l->dev.mac, 6) != 0)
@@ -313,7 +319,7 @@ static int attach(struct agent *a)
 		if (done)
 			continue;
 		if (bpf_xdp_query_id((int)ifx, flags, &old) == 0 && old)
-			printf("sluice-xdp: %s: replacing XDP program id %u\n",
+			fprintf(a->say, "sluice-xdp: %s: replacing XDP program id %u\n",
 				a->links[i].dev.name, old);
 		rc = bpf_xdp_attach((int)ifx, sl_xdp_prog_fd(a->x), flags, NULL);
 		if (rc < 0) {
@@ -675,6 +681,40 @@ static void main_loop(struct agent *a)
 	}
 }
 
+/* The counters at exit. With --json, stdout gets the JSON object alone and
+ * the note that xb_print_stats adds after it goes to stderr. */
+static void print_counters(struct agent *a)
+{
+	static struct sl_iface_table t;
+	static struct sl_stats s;
+	struct sl_xdp_stats x;
+
+	if (!a->json) {
+		xb_print_stats(&a->be, stdout, false);
+		return;
+	}
+	if (xb_read_stats(&a->be, &x) < 0) {
+		fprintf(stderr, "sluice-xdp: cannot read the counters\n");
+		return;
+	}
+	t.n_ifaces = (uint16_t)sl_xdp_iface_count(a->x);
+	for (unsigned int i = 0; i < t.n_ifaces && i < SL_IFACE_MAX; i++) {
+		snprintf(t.ifaces[i].name, sizeof(t.ifaces[i].name), "%s",
+			sl_xdp_iface_name(a->x, i));
+		s.if_rx[i] = x.c.if_rx[i];
+		s.if_tx[i] = x.c.if_tx[i];
+		s.if_rx_bytes[i] = x.c.if_rx_bytes[i];
+		s.if_tx_bytes[i] = x.c.if_tx_bytes[i];
+	}
+	s.rx = x.c.rx;
+	s.forwarded = x.c.forwarded;
+	s.local = x.c.local;
+	memcpy(s.drop, x.drop, sizeof(s.drop));
+	sl_stats_print_json(stdout, &s, &t, 0);
+	fprintf(stderr, "  (local: passed to the kernel; nat sessions created %llu)\n",
+		(unsigned long long)x.c.nat_created);
+}
+
 int sl_xdp_agent_main(int argc, char **argv)
 {
 	static struct agent ag;
@@ -687,6 +727,7 @@ int sl_xdp_agent_main(int argc, char **argv)
 	a->lock_fd = -1;
 	if (parse_opts(a, argc, argv) < 0)
 		return 2;
+	a->say = a->json ? stderr : stdout;
 	if (sl_cmd_list_load(a->config, &a->cmds, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
@@ -740,26 +781,27 @@ int sl_xdp_agent_main(int argc, char **argv)
 		goto out_detach;
 	if (ctl_start(a) < 0)
 		goto out_detach;
-	printf("sluice-xdp: running, %u interface(s), %s XDP on", sl_xdp_iface_count(a->x),
+	fprintf(a->say, "sluice-xdp: running, %u interface(s), %s XDP on", sl_xdp_iface_count(a->x),
 		a->skb_mode ? "generic" : "native");
 	for (unsigned int i = 0; i < a->n_attached; i++) {
 		for (unsigned int j = 0; j < a->n_links; j++)
 			if (a->links[j].dev.ifindex == a->attached[i]) {
-				printf(" %s", a->links[j].dev.name);
+				fprintf(a->say, " %s", a->links[j].dev.name);
 				break;
 			}
 	}
-	printf(", maps in %s\n", a->pin_dir);
-	fflush(stdout);
+	fprintf(a->say, ", maps in %s\n", a->pin_dir);
+	fflush(a->say);
 	main_loop(a);
 	rc = 0;
 out_detach:
 	detach(a);
 	sl_ctl_server_destroy(a->srv);
 	if (rc == 0) {
-		xb_print_stats(&a->be, stdout, a->json);
-		printf("sluice-xdp: stopped (maps stay pinned in %s; %llu next-hop resolutions "
-		       "requested)\n",
+		print_counters(a);
+		fprintf(a->say,
+			"sluice-xdp: stopped (maps stay pinned in %s; %llu next-hop resolutions "
+			"requested)\n",
 			a->pin_dir, (unsigned long long)a->n_resolve);
 		fflush(stdout);
 	}
