@@ -83,7 +83,7 @@ static int read_next(struct input *in)
 {
 	int rc = sl_pcap_in_read(PROG, in->path, in->pc, &in->hdr, &in->data, &in->ts);
 
-	in->done = rc == 0;
+	in->done = rc <= 0;
 	return rc;
 }
 
@@ -104,7 +104,9 @@ static int open_inputs(struct replay *r)
 		rc = sl_pcap_in_open(PROG, in->path, &in->pc);
 		if (rc < 0)
 			return rc;
-		read_next(in);
+		rc = read_next(in);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -311,8 +313,13 @@ int sl_replay_main(int argc, char **argv)
 	if (open_inputs(r) < 0 || open_outputs(r, outdir) < 0)
 		goto out_io;
 
-	for (struct input *in; (in = next_input(r)) != NULL; read_next(in))
+	/* a malformed record (in an input that is not a regular file) stops the
+	 * replay: exit status 1, no counters */
+	for (struct input *in; (in = next_input(r)) != NULL;) {
 		process_one(r, in);
+		if (read_next(in) < 0)
+			goto out_io;
+	}
 	sl_slow_flush(&r->slow, SL_DROP_NO_NEIGHBOUR);
 
 	sl_stats_add(&r->w.stats, &r->slow.stats);

@@ -180,7 +180,7 @@ static int read_next(struct input *in)
 {
 	int rc = sl_pcap_in_read(PROG, in->path, in->pc, &in->hdr, &in->data, &in->ts);
 
-	in->done = rc == 0;
+	in->done = rc <= 0;
 	return rc;
 }
 
@@ -207,7 +207,9 @@ static int open_inputs(struct replay *r)
 		rc = sl_pcap_in_open(PROG, in->path, &in->pc);
 		if (rc < 0)
 			return rc;
-		read_next(in);
+		rc = read_next(in);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -420,7 +422,9 @@ int sl_xdp_replay_main(int argc, char **argv)
 	out = malloc(FRAME_MAX);
 	if (frame == NULL || out == NULL || open_inputs(r) < 0 || open_outputs(r, outdir) < 0)
 		goto out_io;
-	for (struct input *in; (in = next_input(r)) != NULL; read_next(in), in->index++) {
+	/* a malformed record (in an input that is not a regular file) stops the
+	 * replay: exit status 1, no counters */
+	for (struct input *in; (in = next_input(r)) != NULL; in->index++) {
 		uint64_t g = sl_xdp_nat_generation(r->x);
 		if (g != gen) {
 			/* sessions were made or changed state: the earliest they can
@@ -432,7 +436,7 @@ int sl_xdp_replay_main(int argc, char **argv)
 		}
 		if (in->ts >= next_expire && sl_xdp_nat_expire(r->x, in->ts, &next_expire) < 0)
 			next_expire = UINT64_MAX;
-		if (process_one(r, in, frame, out) < 0)
+		if (process_one(r, in, frame, out) < 0 || read_next(in) < 0)
 			goto out_io;
 	}
 	if (sl_xdp_read_stats(r->x, &st) < 0) {

@@ -14,12 +14,18 @@
 
 #include <pcap/pcap.h>
 
-/** Open capture @p path for reading; refuse a link type other than Ethernet. */
+/**
+ * Open capture @p path for reading; refuse a link type other than Ethernet.
+ * A regular file is read through once first: a malformed record (e.g. a
+ * caplen beyond the snaplen, a record cut short) gives -EINVAL with a
+ * message naming the file, the record's number and the problem.
+ */
 int sl_pcap_in_open(const char *prog, const char *path, pcap_t **pc);
 
 /**
- * Read the next packet: @return 1 with *hdr, *data and *ts_ns set, or 0 at
- * the end (a read error is reported and ends the input).
+ * Read the next packet: @return 1 with *hdr, *data and *ts_ns set, 0 at the
+ * end, or -EINVAL for a malformed record (reported; possible only for an
+ * input that is not a regular file, which sl_pcap_in_open checks whole).
  */
 int sl_pcap_in_read(const char *prog, const char *path, pcap_t *pc, struct pcap_pkthdr **hdr,
 	const uint8_t **data, uint64_t *ts_ns);
