@@ -1053,8 +1053,8 @@ static void batch_with_a_failing_nat_line_changes_nothing(void **state)
 				    "nat forward add tcp 203.0.113.2:7001 to 192.168.1.21:22\n",
 				 err, sizeof(err)),
 		0);
-	assert_int_equal(apply_text("nat pool add 203.0.113.2/32 ports 2000-3000\n", err,
-				 sizeof(err)),
+	assert_int_equal(
+		apply_text("nat pool add 203.0.113.2/32 ports 2000-3000\n", err, sizeof(err)),
 		-EINVAL);
 	assert_true(has_forward(6, "203.0.113.2", 7001));
 }

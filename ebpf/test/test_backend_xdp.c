@@ -211,7 +211,8 @@ static void nat_batches_are_checked(void **state)
 	/* a re-pushed config's same pool and forward lines are no-ops */
 	assert_int_equal(apply(f, "nat forward add udp 203.0.113.2:53 to 192.168.1.11:53"), 0);
 	assert_int_equal(apply(f, "nat forward add udp 203.0.113.2:53 to 192.168.1.11:53"), 0);
-	assert_int_equal(apply(f, "nat forward add udp 203.0.113.2:53 to 192.168.1.12:53"), -EINVAL);
+	assert_int_equal(
+		apply(f, "nat forward add udp 203.0.113.2:53 to 192.168.1.12:53"), -EINVAL);
 }
 
 static void show_tables_read_the_maps(void **state)
