@@ -158,6 +158,16 @@ static void process_one(struct replay *r, struct input *in)
 	uint16_t verdict;
 	uint8_t *p;
 
+	/* the pcap clock runs between packets too: timers due before this
+	 * packet (ARP/ND retries and failures, fragment expiry) fire at their
+	 * own times, and what they send is stamped so */
+	while (r->slow.next_timer < in->ts) {
+		uint64_t t = r->slow.next_timer;
+		r->now = t;
+		sl_slow_timers(&r->slow, t);
+		if (r->slow.next_timer <= t)
+			break; /* (no timer moved on: the packet's time decides) */
+	}
 	r->now = in->ts;
 	sl_slow_timers(&r->slow, r->now);
 	if (r->dp.nat.sess)

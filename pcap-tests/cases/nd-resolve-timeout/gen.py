@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""ND resolution that never completes: solicitations at t=1.0, 2.05 and 3.1
-(the clock moved by packets forwarded to a static IPv6 neighbour on lan0),
-then the two held packets are dropped as no-neighbour (when the 4.2 packet
-moves the clock, before it is forwarded), each answered with an ICMPv6
-destination unreachable, address unreachable (type 1 code 3, RFC 4861
-7.2.2), from lan0's global address back to its sender."""
+"""ND resolution that never completes, with a gap in the traffic:
+solicitations at t=1.0, 2.0 and 3.0 (the pcap clock runs between packets:
+no input arrives between 2.5 and 9.0), then at 4.0 the two held packets are
+dropped as no-neighbour, each answered with an ICMPv6 destination
+unreachable, address unreachable (type 1 code 3, RFC 4861 7.2.2), from
+lan0's global address back to its sender, before the 9.0 packet to a static
+IPv6 neighbour on lan0 is forwarded."""
 import os
 import sys
 sys.dont_write_bytecode = True
@@ -32,12 +33,12 @@ def drv(t, i):
 
 
 p1, p2 = out(1.0, 1), out(1.5, 2)
-d1, d2, d3 = drv(2.05, 1), drv(3.1, 2), drv(4.2, 3)
+d1, d2, d3 = drv(2.5, 1), drv(9.0, 2), drv(9.5, 3)
 c.rx(LAN, p1, p2)
 c.rx(WAN, d1, d2, d3)
-c.tx(WAN, *[nd_ns_out(WAN, GW_V6, WAN['v6'], t=t) for t in (1.0, 2.05, 3.1)])
-c.tx(LAN, forward6(d1, LAN, H1_MAC), forward6(d2, LAN, H1_MAC),
-     icmp6_error(p1, LAN, 1, 3, t=4.2), icmp6_error(p2, LAN, 1, 3, t=4.2),
-     forward6(d3, LAN, H1_MAC))
+c.tx(WAN, *[nd_ns_out(WAN, GW_V6, WAN['v6'], t=t) for t in (1.0, 2.0, 3.0)])
+c.tx(LAN, forward6(d1, LAN, H1_MAC),
+     icmp6_error(p1, LAN, 1, 3, t=4.0), icmp6_error(p2, LAN, 1, 3, t=4.0),
+     forward6(d2, LAN, H1_MAC), forward6(d3, LAN, H1_MAC))
 c.kernel(p1, p2)  # XDP: unresolved next hop, passed to the kernel
 c.write({'rx': 5, 'forwarded': 3, 'local': 0, 'dropped': 2}, {'no-neighbour': 2})
