@@ -33,9 +33,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include <sluice/iface.h>
 #include <sluice/rng.h>
-#include <sluice/stats.h>
 
 #include "agent.h"
 #include "agent_kernel.h"
@@ -681,40 +679,6 @@ static void main_loop(struct agent *a)
 	}
 }
 
-/* The counters at exit. With --json, stdout gets the JSON object alone and
- * the note that xb_print_stats adds after it goes to stderr. */
-static void print_counters(struct agent *a)
-{
-	static struct sl_iface_table t;
-	static struct sl_stats s;
-	struct sl_xdp_stats x;
-
-	if (!a->json) {
-		xb_print_stats(&a->be, stdout, false);
-		return;
-	}
-	if (xb_read_stats(&a->be, &x) < 0) {
-		fprintf(stderr, "sluice-xdp: cannot read the counters\n");
-		return;
-	}
-	t.n_ifaces = (uint16_t)sl_xdp_iface_count(a->x);
-	for (unsigned int i = 0; i < t.n_ifaces && i < SL_IFACE_MAX; i++) {
-		snprintf(t.ifaces[i].name, sizeof(t.ifaces[i].name), "%s",
-			sl_xdp_iface_name(a->x, i));
-		s.if_rx[i] = x.c.if_rx[i];
-		s.if_tx[i] = x.c.if_tx[i];
-		s.if_rx_bytes[i] = x.c.if_rx_bytes[i];
-		s.if_tx_bytes[i] = x.c.if_tx_bytes[i];
-	}
-	s.rx = x.c.rx;
-	s.forwarded = x.c.forwarded;
-	s.local = x.c.local;
-	memcpy(s.drop, x.drop, sizeof(s.drop));
-	sl_stats_print_json(stdout, &s, &t, 0);
-	fprintf(stderr, "  (local: passed to the kernel; nat sessions created %llu)\n",
-		(unsigned long long)x.c.nat_created);
-}
-
 int sl_xdp_agent_main(int argc, char **argv)
 {
 	static struct agent ag;
@@ -798,7 +762,7 @@ out_detach:
 	detach(a);
 	sl_ctl_server_destroy(a->srv);
 	if (rc == 0) {
-		print_counters(a);
+		xb_print_stats(&a->be, stdout, a->json ? stderr : stdout, a->json);
 		fprintf(a->say,
 			"sluice-xdp: stopped (maps stay pinned in %s; %llu next-hop resolutions "
 			"requested)\n",

@@ -561,7 +561,7 @@ int xb_read_stats(struct xdp_backend *b, struct sl_xdp_stats *out)
 	return 0;
 }
 
-void xb_print_stats(struct xdp_backend *b, FILE *f, bool json)
+void xb_print_stats(struct xdp_backend *b, FILE *f, FILE *note, bool json)
 {
 	static struct sl_iface_table t;
 	static struct sl_stats s;
@@ -570,7 +570,7 @@ void xb_print_stats(struct xdp_backend *b, FILE *f, bool json)
 	memset(&t, 0, sizeof(t));
 	memset(&s, 0, sizeof(s));
 	if (xb_read_stats(b, &x) < 0) {
-		fprintf(f, "sluice-xdp: cannot read the counters\n");
+		fprintf(note, "sluice-xdp: cannot read the counters\n");
 		return;
 	}
 	t.n_ifaces = (uint16_t)sl_xdp_iface_count(b->x);
@@ -590,7 +590,7 @@ void xb_print_stats(struct xdp_backend *b, FILE *f, bool json)
 		sl_stats_print_json(f, &s, &t, 0);
 	else
 		sl_stats_print(f, &s, &t, 0);
-	fprintf(f, "  (local: passed to the kernel; nat sessions created %llu)\n",
+	fprintf(note, "  (local: passed to the kernel; nat sessions created %llu)\n",
 		(unsigned long long)x.c.nat_created);
 }
 

@@ -77,8 +77,9 @@ bool xb_is_static_neigh(const struct xdp_backend *b, unsigned int slot, const st
 /** Counters since start / `clear stats` (what `show stats` reports). */
 int xb_read_stats(struct xdp_backend *b, struct sl_xdp_stats *out);
 
-/** Print the counters as sluice-dp does at exit (text or JSON). */
-void xb_print_stats(struct xdp_backend *b, FILE *f, bool json);
+/** Print the counters as sluice-dp does at exit (text or JSON) to @p f;
+ * the note on what "local" means, and a read failure, go to @p note. */
+void xb_print_stats(struct xdp_backend *b, FILE *f, FILE *note, bool json);
 
 extern const struct sl_backend_ops sl_backend_xdp_ops;
 
