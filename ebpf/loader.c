@@ -635,6 +635,9 @@ static int forward_cmd(struct sl_xdp *x, const struct sl_cmd *c, char *err, size
 	}
 	if (bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.sl_nat_pool_idx), &f->ext_ip, &idx))
 		return fail(err, errlen, "nat forward add: outside address is not a pool address");
+	if (bpf_map_lookup_elem(out, &ko, &old) == 0 && old.int_ip == m.int_ip &&
+		old.int_port == m.int_port)
+		return 0; /* the same forward again: a no-op, as on sluice-dp */
 	if (bpf_map_update_elem(out, &ko, &m, BPF_NOEXIST))
 		return fail(err, errlen, "nat forward add: outside port %u already in use",
 			f->ext_port);

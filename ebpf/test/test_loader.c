@@ -289,6 +289,30 @@ static void pinned_maps_take_the_config_again_and_keep_sessions(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A config naming the same forward twice loads (as on sluice-dp and in
+ * sluicectl check); another inside endpoint at its port does not. */
+static void same_forward_twice_is_a_no_op(void **state)
+{
+	static const char fwd[] = "nat forward add tcp 203.0.113.9:8080 to 192.168.1.10:80\n";
+	struct sl_cmd_list l;
+	struct sl_xdp_opts o;
+	struct sl_xdp *x = NULL;
+	char text[2048], err[512];
+
+	(void)state;
+	snprintf(text, sizeof(text), "%s%s%s", base_cfg, fwd, fwd);
+	sl_xdp_close(load(text));
+	snprintf(text, sizeof(text),
+		"%s%snat forward add tcp 203.0.113.9:8080 to 192.168.1.11:80\n", base_cfg, fwd);
+	assert_int_equal(sl_cmd_list_parse("test", text, &l, err, sizeof(err)), 0);
+	sl_xdp_opts_default(&o, &l, true);
+	assert_int_equal(sl_xdp_open(&x, &o, err, sizeof(err)), 0);
+	assert_int_not_equal(sl_xdp_apply_config(x, &l, resolve, NULL, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "already in use"));
+	sl_cmd_list_free(&l);
+	sl_xdp_close(x);
+}
+
 static uint64_t coarse_now(void)
 {
 	struct timespec ts;
@@ -330,6 +354,7 @@ int main(void)
 		cmocka_unit_test(fib_matches_naive_lpm),
 		cmocka_unit_test(pinned_maps_take_the_config_again_and_keep_sessions),
 		cmocka_unit_test(live_clock_reads_as_monotonic_coarse),
+		cmocka_unit_test(same_forward_twice_is_a_no_op),
 	};
 	struct sl_xdp_opts o;
 	struct sl_xdp *x = NULL;
