@@ -465,17 +465,21 @@ def echo_reply4(request, in_iface, t=None):
     return out
 
 
-def echo_reply6(request, in_iface, t=None):
+def echo_reply6(request, in_iface, t=None, ext_len=0, src=None):
     """Echo reply to an ICMPv6 echo request: hop limit 64, traffic class and
-    flow label kept, source = the address the request was sent to."""
+    flow label kept, source = the address the request was sent to (or `src`:
+    a unicast address answering for an anycast one), no extension headers
+    (the request's `ext_len` bytes of them after the fixed header are left
+    out of the reply)."""
     import ipaddress
     ip = ip_packet(request)
     vtcfl = struct.unpack('!I', ip[0:4])[0]
-    src = str(ipaddress.IPv6Address(ip[24:40]))
+    src = src or str(ipaddress.IPv6Address(ip[24:40]))
     dst = str(ipaddress.IPv6Address(ip[8:24]))
-    if ip[6] != 58:
-        raise ValueError('echo_reply6: extension headers not handled')
-    icmp = bytearray(ip[40:])
+    if ip[6] != 58 and not ext_len:
+        raise ValueError('echo_reply6: extension headers: give ext_len')
+    icmp = bytearray(ip[40 + ext_len:])
+    assert icmp[0] == 128
     icmp[0] = 129
     icmp[1] = 0
     icmp[2:4] = b'\0\0'

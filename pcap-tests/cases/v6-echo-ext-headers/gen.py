@@ -36,25 +36,6 @@ def echo(i):
     return ICMPv6EchoRequest(id=0x0909, seq=i, data=b'echo behind extension headers %d' % i)
 
 
-def reply(req, iface, ext_len):
-    """Echo reply: the request's version/TC/flow label, payload = the ICMPv6
-    message only (no extension header: the request's `ext_len` bytes after
-    the fixed header), next header 58, hop limit 64, addresses swapped; ICMP
-    type 129, same id/seq/data, checksum redone."""
-    ip = ip_packet(req)
-    src, dst = str(IPv6(ip).dst), str(IPv6(ip).src)
-    icmp = bytearray(ip[40 + ext_len:])
-    assert icmp[0] == 128
-    icmp[0] = 129
-    icmp[2:4] = b'\0\0'
-    icmp[2:4] = struct.pack('!H', icmp6_csum(src, dst, bytes(icmp)))
-    hdr = bytes(ip[:4]) + struct.pack('!HBB', len(icmp), 58, 64) + \
-        IPv6(src=src, dst=dst).build()[8:40]
-    out = Ether(bytes(l2(iface['mac'], src_mac(req), None, 0x86dd)) + hdr + bytes(icmp))
-    out.time = req.time
-    return out
-
-
 def routed_via_us(p):
     """The destination field set to lan0's address (scapy puts the last
     hop there): the gateway is the next segment, REMOTE_V6 the final one."""
@@ -84,7 +65,7 @@ bad = [v6(H1_V6, LAN['v6'], 2.0, DST_DISCARD, echo(11)),
 assert [bytes(p)[14 + 6] for p, _ in good] == [0, 0, 43, 60, 44]
 assert [bytes(p)[14 + 6] for p in bad] == [60, 43, 44, 0]
 c.rx(LAN, *[p for p, _ in good], *bad)
-replies = [reply(p, LAN, n) for p, n in good]
+replies = [echo_reply6(p, LAN, ext_len=n) for p, n in good]
 c.tx(LAN, *replies)
 # XDP: the gateway's own addresses: the kernel answers
 c.kernel_out(*replies)

@@ -35,23 +35,6 @@ def echo(dst, t, i, hlim=64):
               / ICMPv6EchoRequest(id=0x5151, seq=i, data=b'anycast ping %d' % i), t)
 
 
-def reply_from(req, iface, src):
-    """Echo reply as README says (hop limit 64, TC and flow label kept), from
-    the unicast address `src` instead of the anycast address asked."""
-    ip = ip_packet(req)
-    assert ip[6] == 58
-    dst = str(IPv6(ip).src)
-    icmp = bytearray(ip[40:])
-    icmp[0] = 129
-    icmp[2:4] = b'\0\0'
-    icmp[2:4] = struct.pack('!H', icmp6_csum(src, dst, bytes(icmp)))
-    hdr = bytes(ip[:4]) + struct.pack('!HBB', len(icmp), 58, 64) + \
-        IPv6(src=src, dst=dst).build()[8:40]
-    out = Ether(bytes(l2(iface['mac'], src_mac(req), None, 0x86dd)) + hdr + bytes(icmp))
-    out.time = req.time
-    return out
-
-
 e1 = echo('fd00:1::', 1.0, 1)
 e2 = echo('fd00:2::', 1.1, 2)
 e3 = echo('fd00:1::', 1.2, 3, hlim=1)
@@ -63,8 +46,8 @@ n3 = nd_ns(H1_MAC, H1_V6, 'fd00:2::', t=2.2)
 f1 = at(E / IPv6(src=H1_V6, dst='2001:db8:ff00::', hlim=64, tc=0, fl=0)
         / UDP(sport=40001, dport=9) / Raw(b'to the /127 peer'), 3.0)
 c.rx(LAN, e1, e2, e3, u1, n1, n2, n3, f1)
-replies = [reply_from(e1, LAN, LAN['v6']), reply_from(e2, LAN, DMZ['v6']),
-           reply_from(e3, LAN, LAN['v6'])]
+replies = [echo_reply6(e1, LAN, src=LAN['v6']), echo_reply6(e2, LAN, src=DMZ['v6']),
+           echo_reply6(e3, LAN, src=LAN['v6'])]
 c.tx(LAN, *replies)
 c.tx(LAN, nd_na(LAN['mac'], H1_MAC, LAN['v6'], H1_V6, 'fd00:1::', r=1, s=1, o=0, t=2.0),
      nd_na(LAN['mac'], '33:33:00:00:00:01', LAN['v6'], 'ff02::1', 'fd00:1::', r=1, s=0, o=0,
