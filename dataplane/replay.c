@@ -275,10 +275,23 @@ static int parse_args(int argc, char **argv, struct replay *r, const char **conf
 	return 0;
 }
 
+/* EAL memory (MB) for a config: 1 GB, plus room for a NAT table sized by
+ * its `nat sessions max` (about 130 bytes a session: 256 leaves margin). */
+static unsigned long replay_mem_mb(const struct sl_cmd_list *cmds)
+{
+	unsigned long mb = 1024;
+
+	for (unsigned int i = 0; i < cmds->n; i++)
+		if (cmds->cmds[i].type == SL_CMD_NAT_SESSIONS_MAX)
+			mb = 1024 + (unsigned long)cmds->cmds[i].nat.value * 256 / (1024 * 1024);
+	return mb;
+}
+
 int sl_replay_main(int argc, char **argv)
 {
+	static char mem[24];
 	static char *eal_argv[] = {"sluice-replay", "--no-huge", "--no-pci", "--no-shconf", "-m",
-		"1024", "-l", "0", "--log-level=*:error", "--no-telemetry", NULL};
+		mem, "-l", "0", "--log-level=*:error", "--no-telemetry", NULL};
 	const char *config = NULL, *outdir = NULL;
 	struct sl_cmd_list cmds = {0};
 	struct sl_dp_params params;
@@ -300,6 +313,8 @@ int sl_replay_main(int argc, char **argv)
 		rc = 1;
 		goto out_free;
 	}
+	/* (memory without hugepages is reserved, and only touched as used) */
+	snprintf(mem, sizeof(mem), "%lu", replay_mem_mb(&cmds));
 	if (rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0) {
 		fprintf(stderr, "sluice-dp replay: EAL initialisation failed\n");
 		rc = 1;
