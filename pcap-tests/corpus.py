@@ -17,6 +17,9 @@ libpcap the runner falls back to its own pcap/pcapng reader.
 - Ethernet (DLT_EN10MB = 1), pcap or pcapng: replayed into lan0, then into
   wan0. Each replay must exit 0 within the timeout, print JSON counters with
   rx == forwarded + local + dropped and rx == the file's packet count.
+  One on which libpcap reports an error (a malformed record) is refused
+  instead: the replay must exit non-zero naming the record (README
+  "Replay").
 - Another link type: the replay must exit non-zero with a message on stderr or
   stdout that mentions the link type (the words "link type"/"linktype"/
   "link-type"/"DLT", or the link type's number or name).
@@ -169,6 +172,10 @@ def check_file(binary, path, timeout):
         rc, so, se = replay(binary, path, iface, timeout)
         if rc is None:
             results.append((label, False, se))
+            continue
+        if note:  # malformed: refused, naming the record
+            ok = rc != 0 and 'record' in (so + se)
+            results.append((label, ok, '' if ok else 'malformed capture not refused (exit %d)' % rc))
             continue
         if rc != 0:
             results.append((label, False, 'exit status %d: %s' % (rc, se.strip()[-300:])))
