@@ -330,6 +330,24 @@ int sl_nat_cmd_format(const struct sl_cmd *c, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 
+const uint32_t sl_nat_timeout_default[SL_NAT_TO_MAX] = {
+	[SL_NAT_TO_UDP] = 300,
+	[SL_NAT_TO_TCP_EST] = 7440,
+	[SL_NAT_TO_TCP_TRANS] = 240,
+	[SL_NAT_TO_ICMP] = 60,
+};
+
+bool sl_nat_pool_equal(const struct sl_cmd_nat_pool *a, const struct sl_cmd_nat_pool *b)
+{
+	return a->prefix.len == b->prefix.len && sl_ip_equal(&a->prefix.addr, &b->prefix.addr) &&
+	       a->port_lo == b->port_lo && a->port_hi == b->port_hi;
+}
+
+bool sl_nat_fwd_same_ext(const struct sl_cmd_nat_forward *a, const struct sl_cmd_nat_forward *b)
+{
+	return a->proto == b->proto && a->ext_ip == b->ext_ip && a->ext_port == b->ext_port;
+}
+
 /* ---------- start-up check (sluicectl check) ---------- */
 
 __attribute__((format(printf, 5, 6))) static int fail_at(
@@ -368,9 +386,7 @@ static bool forward_deleted(const struct sl_cmd_list *l, unsigned int j, unsigne
 
 	for (unsigned int k = j + 1; k < n; k++)
 		if (l->cmds[k].type == SL_CMD_NAT_FORWARD_DEL &&
-			l->cmds[k].nat_fwd.proto == f->proto &&
-			l->cmds[k].nat_fwd.ext_ip == f->ext_ip &&
-			l->cmds[k].nat_fwd.ext_port == f->ext_port)
+			sl_nat_fwd_same_ext(&l->cmds[k].nat_fwd, f))
 			return true;
 	return false;
 }

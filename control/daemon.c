@@ -351,17 +351,6 @@ static int append(struct sl_cmd_list *l, const struct sl_cmd *c)
 
 /* ---- NAT policy ---- */
 
-static bool fwd_same_ext(const struct sl_cmd_nat_forward *a, const struct sl_cmd_nat_forward *b)
-{
-	return a->proto == b->proto && a->ext_ip == b->ext_ip && a->ext_port == b->ext_port;
-}
-
-static bool pool_same(const struct sl_cmd_nat_pool *a, const struct sl_cmd_nat_pool *b)
-{
-	return a->prefix.len == b->prefix.len && sl_ip_equal(&a->prefix.addr, &b->prefix.addr) &&
-	       a->port_lo == b->port_lo && a->port_hi == b->port_hi;
-}
-
 /* Is @p c overridden by a later command of the config (from index @p k on)? */
 static bool superseded(const struct sl_cmd_list *cfg, unsigned int k, const struct sl_cmd *c)
 {
@@ -376,7 +365,7 @@ static bool superseded(const struct sl_cmd_list *cfg, unsigned int k, const stru
 		case SL_CMD_NAT_FORWARD_ADD:
 			if ((x->type == SL_CMD_NAT_FORWARD_ADD ||
 				    x->type == SL_CMD_NAT_FORWARD_DEL) &&
-				fwd_same_ext(&x->nat_fwd, &c->nat_fwd))
+				sl_nat_fwd_same_ext(&x->nat_fwd, &c->nat_fwd))
 				return true;
 			break;
 		case SL_CMD_NAT_TIMEOUT:
@@ -426,11 +415,11 @@ static const struct sl_cmd *nat_find(const struct sl_cmd_list *l, const struct s
 			continue;
 		switch (c->type) {
 		case SL_CMD_NAT_POOL_ADD:
-			if (pool_same(&x->nat_pool, &c->nat_pool))
+			if (sl_nat_pool_equal(&x->nat_pool, &c->nat_pool))
 				return x;
 			break;
 		case SL_CMD_NAT_FORWARD_ADD:
-			if (fwd_same_ext(&x->nat_fwd, &c->nat_fwd) &&
+			if (sl_nat_fwd_same_ext(&x->nat_fwd, &c->nat_fwd) &&
 				x->nat_fwd.int_ip == c->nat_fwd.int_ip &&
 				x->nat_fwd.int_port == c->nat_fwd.int_port)
 				return x;
@@ -459,7 +448,6 @@ static const struct sl_cmd *nat_find(const struct sl_cmd_list *l, const struct s
 static int nat_removals(
 	const struct sl_cmd_list *old, const struct sl_cmd_list *want, struct sl_cmd_list *out)
 {
-	static const uint32_t timeout_default[SL_NAT_TO_MAX] = {300, 7440, 240, 60};
 	int rc = 0;
 
 	for (unsigned int i = 0; i < old->n && rc == 0; i++) {
@@ -482,7 +470,8 @@ static int nat_removals(
 		case SL_CMD_NAT_TIMEOUT:
 			c.nat.kind = o->nat.kind;
 			c.nat.value =
-				o->nat.kind < SL_NAT_TO_MAX ? timeout_default[o->nat.kind] : 300;
+				sl_nat_timeout_default[o->nat.kind < SL_NAT_TO_MAX ? o->nat.kind
+										   : 0];
 			break;
 		case SL_CMD_NAT_LIMIT:
 			c.nat.value = 0;

@@ -220,12 +220,6 @@ static bool in_pools(const struct sl_dp *dp, const struct plan *pl, uint32_t ip)
 	return false;
 }
 
-static bool pool_same(const struct sl_cmd_nat_pool *a, const struct sl_cmd_nat_pool *b)
-{
-	return a->prefix.len == b->prefix.len && sl_ip_equal(&a->prefix.addr, &b->prefix.addr) &&
-	       a->port_lo == b->port_lo && a->port_hi == b->port_hi;
-}
-
 /* The simulated state of the forward at outside endpoint (proto, ip, port):
  * the batch's, else the table's as sl_nat_forward_query gives it. */
 static struct plan_fwd *plan_fwd_at(struct sl_dp *dp, struct plan *pl,
@@ -326,7 +320,7 @@ static int plan_nat(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 		uint32_t base = rte_be_to_cpu_32(p->addr.v4), cnt = 1u << (32 - p->len);
 		sl_prefix_fmt(p, b1, sizeof(b1));
 		for (unsigned int i = 0; dp->nat.sess && i < dp->nat.n_pools; i++)
-			if (pool_same(&dp->nat.pools[i], &c->nat_pool))
+			if (sl_nat_pool_equal(&dp->nat.pools[i], &c->nat_pool))
 				return 0; /* the same pool again (a re-pushed config) */
 		for (uint32_t k = 0; k < cnt; k++)
 			if (in_pools(dp, pl, rte_cpu_to_be_32(base + k)))

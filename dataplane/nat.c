@@ -211,10 +211,8 @@ int sl_nat_create(struct sl_nat *n, uint32_t max_sessions, struct rte_rcu_qsbr *
 	n->max_hosts = max_sessions < (1u << 20) ? max_sessions : (1u << 20);
 	n->qsv = qsv;
 	n->filtering = SL_NAT_FILTER_APDF;
-	n->timeout_ns[SL_NAT_TO_UDP] = 300ull * 1000000000ull;
-	n->timeout_ns[SL_NAT_TO_TCP_EST] = 7440ull * 1000000000ull;
-	n->timeout_ns[SL_NAT_TO_TCP_TRANS] = 240ull * 1000000000ull;
-	n->timeout_ns[SL_NAT_TO_ICMP] = 60ull * 1000000000ull;
+	for (int i = 0; i < SL_NAT_TO_MAX; i++)
+		n->timeout_ns[i] = sl_nat_timeout_default[i] * 1000000000ull;
 	timeout_min_set(n);
 	n->rng = sl_rng_init(seed);
 

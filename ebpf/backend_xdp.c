@@ -166,12 +166,6 @@ static bool in_pools(const struct xb_state *s, uint32_t ip)
 	return false;
 }
 
-static bool pool_same(const struct sl_cmd_nat_pool *a, const struct sl_cmd_nat_pool *b)
-{
-	return a->prefix.len == b->prefix.len && sl_ip_equal(&a->prefix.addr, &b->prefix.addr) &&
-	       a->port_lo == b->port_lo && a->port_hi == b->port_hi;
-}
-
 static bool iface_same(const struct sl_cmd_interface *i, const struct sl_cmd_interface *c)
 {
 	if (strcmp(i->device, c->device) != 0 || i->vlan != c->vlan || i->mtu != c->mtu ||
@@ -338,7 +332,7 @@ static int plan_nat(struct xdp_backend *b, struct xb_state *s, const struct sl_c
 		uint32_t base = ntohl(p->addr.v4), cnt = 1u << (32 - p->len);
 		sl_prefix_fmt(p, b1, sizeof(b1));
 		for (unsigned int i = 0; i < s->n_pools; i++)
-			if (pool_same(&s->pools[i], &c->nat_pool)) {
+			if (sl_nat_pool_equal(&s->pools[i], &c->nat_pool)) {
 				*skip = true; /* the same pool again (a re-pushed config) */
 				return 0;
 			}

@@ -300,10 +300,8 @@ int sl_xdp_open(struct sl_xdp **out, const struct sl_xdp_opts *o, char *err, siz
 	cfg.n_pool_addrs = 0;
 	cfg.limit_per_host = 0;
 	cfg.sessions_max = smax;
-	cfg.timeout_ns[SL_NAT_TO_UDP] = 300ull * 1000000000ull;
-	cfg.timeout_ns[SL_NAT_TO_TCP_EST] = 7440ull * 1000000000ull;
-	cfg.timeout_ns[SL_NAT_TO_TCP_TRANS] = 240ull * 1000000000ull;
-	cfg.timeout_ns[SL_NAT_TO_ICMP] = 60ull * 1000000000ull;
+	for (int i = 0; i < SL_NAT_TO_MAX; i++)
+		cfg.timeout_ns[i] = sl_nat_timeout_default[i] * 1000000000ull;
 	cfg.filtering = SL_NAT_FILTER_APDF;
 	rc = config_put(x, &cfg);
 	if (rc) {

@@ -188,6 +188,12 @@ int sl_nat_cmd_parse(int argc, char *const argv[], struct sl_cmd *c, char *err, 
 int sl_nat_cmd_format(const struct sl_cmd *c, char *buf, size_t len);
 /** NAT pool addresses in all, as both backends hold (SL_NAT_ADDRS_MAX, SL_XDP_POOL_ADDRS_MAX). */
 #define SL_NAT_POOL_ADDRS_MAX 1024
+/** The NAT timeouts' defaults, seconds, by enum sl_nat_timeout_kind (SPEC §1). */
+extern const uint32_t sl_nat_timeout_default[];
+/** The same pool: prefix and port range. */
+bool sl_nat_pool_equal(const struct sl_cmd_nat_pool *a, const struct sl_cmd_nat_pool *b);
+/** Forwards of the same outside endpoint (protocol, address, port). */
+bool sl_nat_fwd_same_ext(const struct sl_cmd_nat_forward *a, const struct sl_cmd_nat_forward *b);
 
 /** True if @p t is a NAT/MSS command type. */
 static inline bool sl_cmd_is_nat(int t)
