@@ -561,6 +561,7 @@ static int apply_plan(struct sl_dp *dp, struct plan *pl, uint64_t now, char *err
 	for (unsigned int i = dp->ifs.n_ifaces; i < pl->ifs.n_ifaces; i++)
 		dp->ifs.ifaces[i] = pl->ifs.ifaces[i];
 	memcpy(dp->ifs.ports, pl->ifs.ports, sizeof(dp->ifs.ports));
+	memcpy(dp->ifs.bcast4_bits, pl->ifs.bcast4_bits, sizeof(dp->ifs.bcast4_bits));
 	dp->ifs.n_ports = pl->ifs.n_ports;
 	__atomic_store_n(&dp->ifs.n_ifaces, pl->ifs.n_ifaces, __ATOMIC_RELEASE);
 	for (unsigned int i = 0; i < pl->n_later; i++) {

@@ -31,30 +31,6 @@ static bool ratelimit_ok(struct sl_slow *s, uint16_t iface, uint64_t now)
 	return true;
 }
 
-/* A directed broadcast address of one of the gateway's connected IPv4
- * subnets, any interface (RFC 1812 4.2.3.1: none on /31 and /32). */
-static bool ip4_subnet_bcast(const struct sl_dp *dp, const uint8_t *addr)
-{
-	uint32_t a = rd32(addr);
-
-	for (unsigned int i = 0; i < dp->ifs.n_ifaces; i++) {
-		const struct sl_iface *ifc = &dp->ifs.ifaces[i];
-		if (!ifc->in_use)
-			continue;
-		for (unsigned int k = 0; k < ifc->n_addrs; k++) {
-			const struct sl_prefix *p = &ifc->addrs[k];
-			uint32_t host;
-			if (p->addr.family != SL_AF_INET || p->len > 30)
-				continue;
-			host = 0xffffffffu >> p->len;
-			if ((a | host) == a &&
-				(a & ~host) == (rte_be_to_cpu_32(p->addr.v4) & ~host))
-				return true;
-		}
-	}
-	return false;
-}
-
 void icmp4_local(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 {
 	struct sl_meta *meta = sl_meta(m);
@@ -65,7 +41,7 @@ void icmp4_local(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	uint32_t a;
 
 	(void)now;
-	if (ip4_subnet_bcast(s->dp, ip + 12)) {
+	if (sl_iface_is_bcast4(&s->dp->ifs, rd32(ip + 12))) {
 		/* RFC 1122 3.2.1.3: a broadcast is not a source; no reply to it */
 		slow_drop(s, m, SL_DROP_MARTIAN);
 		return;
@@ -221,7 +197,7 @@ static bool may_error4(const struct sl_dp *dp, const struct sl_meta *meta, const
 
 	if (meta->l2_mcast || (rd16(ip + 6) & 0x1fff) != 0)
 		return false;
-	if (s0 == 0 || s0 == 127 || s0 >= 224 || ip4_subnet_bcast(dp, ip + 12))
+	if (s0 == 0 || s0 == 127 || s0 >= 224 || sl_iface_is_bcast4(&dp->ifs, rd32(ip + 12)))
 		return false;
 	if (ip[9] == IPPROTO_ICMP_ && rd16(ip + 2) >= ihl + 1) {
 		uint8_t t = ip[ihl];

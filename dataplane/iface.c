@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,6 +84,14 @@ int sl_iface_add(struct sl_iface_table *t, const struct sl_cmd_interface *c, str
 	i->role = c->role;
 	i->n_addrs = c->n_addrs;
 	memcpy(i->addrs, c->addrs, sizeof(c->addrs[0]) * c->n_addrs);
+	for (unsigned int k = 0; k < i->n_addrs; k++) {
+		const struct sl_prefix *a = &i->addrs[k];
+		uint32_t b;
+		if (a->addr.family != SL_AF_INET || a->len > 30)
+			continue;
+		b = (ntohl(a->addr.v4) | (0xffffffffu >> a->len)) & 0xffff;
+		t->bcast4_bits[b >> 6] |= 1ull << (b & 63);
+	}
 	snprintf(i->name, sizeof(i->name), "%s", c->name);
 	i->has_mac = c->has_mac;
 	if (c->has_mac)
@@ -95,6 +104,25 @@ int sl_iface_add(struct sl_iface_table *t, const struct sl_cmd_interface *c, str
 	if (out)
 		*out = i;
 	return 0;
+}
+
+bool sl_iface_is_bcast4(const struct sl_iface_table *t, uint32_t a)
+{
+	for (unsigned int i = 0; i < t->n_ifaces; i++) {
+		const struct sl_iface *ifc = &t->ifaces[i];
+		if (!ifc->in_use)
+			continue;
+		for (unsigned int k = 0; k < ifc->n_addrs; k++) {
+			const struct sl_prefix *p = &ifc->addrs[k];
+			uint32_t host;
+			if (p->addr.family != SL_AF_INET || p->len > 30)
+				continue;
+			host = 0xffffffffu >> p->len;
+			if ((a | host) == a && (a & ~host) == (ntohl(p->addr.v4) & ~host))
+				return true;
+		}
+	}
+	return false;
 }
 
 int sl_iface_src4(const struct sl_iface *i, uint32_t dst, uint32_t *out)

@@ -104,7 +104,7 @@ static inline uint16_t classify4(struct sl_worker *w, struct sl_meta *meta, cons
 		return SL_V_DROP;
 	s0 = ip[12];
 	d0 = ip[16];
-	if (s0 == 0 || s0 == 127 || s0 >= 224)
+	if (s0 == 0 || s0 == 127 || s0 >= 224 || sl_iface_bcast4_src(&w->dp->ifs, rd32(ip + 12)))
 		return drop(w, SL_DROP_MARTIAN);
 	dst = rd32(ip + 16);
 	if (d0 == 0 || d0 == 127 || (d0 >= 240 && dst != 0xffffffff))

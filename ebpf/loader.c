@@ -410,11 +410,14 @@ static int iface_routes(struct sl_xdp *x, unsigned int slot, const struct sl_cmd
 			return rc;
 		if (a->addr.family == SL_AF_INET && a->len <= 30) {
 			struct sl_prefix b = host;
+			uint32_t h;
 			b.addr.v4 = net.addr.v4 | htonl(~0u >> a->len);
 			nh.type = SL_XDP_NH_BROADCAST;
 			rc = fib_put(x, &b, &nh);
 			if (rc)
 				return rc;
+			h = ntohl(b.addr.v4) & 0xffff;
+			x->skel->bss->sl_bcast4_bits[h >> 6] |= 1ull << (h & 63);
 		}
 	}
 	return 0;

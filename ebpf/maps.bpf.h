@@ -164,11 +164,14 @@ struct {
 const volatile __u8 sl_replay = 0; /* 1: offline replay (no DEVMAP, clock below) */
 
 /* Globals in .bss (arrays and writable values never go to .rodata: clang 14). */
-__u64 sl_now;			  /* replay clock, ns: written before every run */
-__u32 sl_replay_ifindex;	  /* replay: the device the next frame arrives on */
-__u64 sl_rng;			  /* sl_rng_next()'s state (sluice/rng.h), seeded by the loader */
-__u64 sl_nat_gen;		  /* bumped on session creation / TCP state change */
-__u64 sl_fwd_gen;		  /* forwarding state version (sessions' caches): the loader's */
+__u64 sl_now;		 /* replay clock, ns: written before every run */
+__u32 sl_replay_ifindex; /* replay: the device the next frame arrives on */
+__u64 sl_rng;		 /* sl_rng_next()'s state (sluice/rng.h), seeded by the loader */
+__u64 sl_nat_gen;	 /* bumped on session creation / TCP state change */
+__u64 sl_fwd_gen;	 /* forwarding state version (sessions' caches): the loader's */
+/* bit (a & 0xffff) of every connected subnet's directed broadcast a (host
+ * order): the filter before the FIB says whether a source is one */
+__u64 sl_bcast4_bits[65536 / 64];
 __u32 sl_next_addr;		  /* round-robin of pool addresses for new hosts */
 struct sl_xdp_verdict sl_verdict; /* the last packet's decision (replay) */
 

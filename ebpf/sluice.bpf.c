@@ -55,12 +55,28 @@ static __always_inline __u32 ip4_options(const __u8 *ip, const void *end, __u32 
 
 /* The address checks of an IPv4 header (20 bytes at ip, in the frame):
  * 0 or the drop reason. */
+/* A source that is a connected subnet's directed broadcast (RFC 1812
+ * 5.3.7, RFC 1122 3.2.1.3): the FIB's broadcast entry, asked only when the
+ * address passes sl_bcast4_bits. */
+static __always_inline int ip4_src_bcast(const __u8 *ip)
+{
+	__u32 h = rd16(ip + 14);
+	struct sl_xdp_fib4_key k = {.prefixlen = 32};
+	struct sl_xdp_nexthop *nh;
+
+	if (!((sl_bcast4_bits[(h >> 6) & 1023] >> (h & 63)) & 1))
+		return 0;
+	k.addr = ld32(ip + 12);
+	nh = bpf_map_lookup_elem(&sl_fib4, &k);
+	return nh && nh->type == SL_XDP_NH_BROADCAST;
+}
+
 static __always_inline __u32 ip4_addrs_bad(const __u8 *ip)
 {
 	__u8 s0 = ip[12], d0 = ip[16];
 	__u32 dst = ld32(ip + 16);
 
-	if (s0 == 0 || s0 == 127 || s0 >= 224)
+	if (s0 == 0 || s0 == 127 || s0 >= 224 || ip4_src_bcast(ip))
 		return SL_DROP_MARTIAN;
 	if (d0 == 0 || d0 == 127 || (d0 >= 240 && dst != 0xffffffff))
 		return SL_DROP_MARTIAN;

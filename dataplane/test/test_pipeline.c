@@ -441,6 +441,45 @@ static void ipv4_bad_checksum_dropped_as_bad_ip_header(void **state)
 	check_accounting(__func__);
 }
 
+/* naive reference: a directed broadcast of one of config_text's IPv4 subnets */
+static bool naive_bcast4(uint32_t a)
+{
+	static const uint32_t nets[][2] = {
+		{0xc0a80100, 24}, {0xcb007100, 24}, {0x0a0a0000, 24}, {0xac100000, 24}};
+
+	for (unsigned int i = 0; i < sizeof(nets) / sizeof(nets[0]); i++)
+		if (a == (nets[i][0] | (0xffffffffu >> nets[i][1])))
+			return true;
+	return false;
+}
+
+static void directed_broadcast_source_is_martian(void **state)
+{
+	static const uint8_t lan_bcast[4] = {192, 168, 1, 255}, wan_bcast[4] = {203, 0, 113, 255};
+	struct pkt k;
+
+	(void)state;
+	/* the filter and the exact check against the naive one: random
+	 * addresses, and addresses sharing a broadcast's low 16 bits */
+	for (unsigned int i = 0; i < 200000; i++) {
+		uint32_t a = (uint32_t)test_rand(&rng);
+		if (i & 1)
+			a = (a & 0xffff0000u) | (i & 2 ? 0x01ffu : 0x71ffu);
+		if (i % 1000 == 0)
+			a = i & 4 ? 0xc0a801ffu : 0xac1000ffu;
+		assert_int_equal(sl_iface_bcast4_src(&C->dp.ifs, a), naive_bcast4(a));
+	}
+	/* RFC 1812 5.3.7: not forwarded, whichever subnet it names */
+	eth(&k, MAC_LAN0, MAC_HOST, 0, 0x0800);
+	ip4_udp(&k, lan_bcast, IP_REMOTE, 64, false, 20);
+	assert_int_equal(deliver(&k, PORT_LAN), SL_V_DROP);
+	ip4_udp(&k, wan_bcast, IP_REMOTE, 64, false, 20);
+	assert_int_equal(deliver(&k, PORT_LAN), SL_V_DROP);
+	assert_int_equal(drops(SL_DROP_MARTIAN), 2);
+	assert_int_equal(C->cap.n, 0);
+	check_accounting(__func__);
+}
+
 static void ttl_one_goes_to_slow_path_and_yields_time_exceeded(void **state)
 {
 	struct pkt k;
@@ -1201,6 +1240,7 @@ int main(void)
 		T(batch_with_a_failing_nat_line_changes_nothing),
 		T(ethernet_padding_trimmed_on_forward),
 		T(ipv4_bad_checksum_dropped_as_bad_ip_header),
+		T(directed_broadcast_source_is_martian),
 		T(ttl_one_goes_to_slow_path_and_yields_time_exceeded),
 		T(vlan_tag_selects_logical_interface),
 		T(qinq_dropped),

@@ -51,6 +51,10 @@ struct sl_iface_table {
 	struct sl_port ports[SL_PORT_MAX];
 	uint16_t n_ifaces;
 	uint16_t n_ports;
+	/** Bit (a & 0xffff) set for every directed broadcast a (host order)
+	 * of a connected IPv4 subnet: the fast path's filter before
+	 * sl_iface_is_bcast4(). */
+	uint64_t bcast4_bits[65536 / 64];
 };
 
 /** Empty table. */
@@ -89,6 +93,23 @@ int sl_iface_src4(const struct sl_iface *i, uint32_t dst, uint32_t *out);
  */
 void sl_iface_src6(
 	const struct sl_iface *i, const uint8_t dst[16], bool any_global, uint8_t out[16]);
+
+/**
+ * True when @p a (IPv4, host order) is the directed broadcast address of
+ * one of the connected subnets, any interface (RFC 1812 4.2.3.1; a /31 or
+ * /32 has none): not a valid source (RFC 1812 5.3.7, RFC 1122 3.2.1.3).
+ */
+bool sl_iface_is_bcast4(const struct sl_iface_table *t, uint32_t a);
+
+/** sl_iface_is_bcast4() at the cost of one bit test for nearly every address. */
+static inline bool sl_iface_bcast4_src(const struct sl_iface_table *t, uint32_t a)
+{
+	uint32_t h = a & 0xffff;
+
+	if (__builtin_expect((t->bcast4_bits[h >> 6] >> (h & 63)) & 1, 0))
+		return sl_iface_is_bcast4(t, a);
+	return false;
+}
 
 /** True when @p addr (IPv4, network order) is one of the interface's. */
 bool sl_iface_has4(const struct sl_iface *i, uint32_t addr);
