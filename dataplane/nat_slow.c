@@ -75,7 +75,9 @@ static void frag_send(struct sl_slow *s, const struct nat_frag *f, struct rte_mb
 	slow_reinject(s, m, f->translate ? SL_NAT_SKIP_DONE : SL_NAT_SKIP_RAW, now);
 }
 
-static bool icmp_translate(struct sl_slow *s, struct rte_mbuf *m, uint64_t now);
+enum icmp_fate { ICMP_TRANSLATED, ICMP_AS_IS, ICMP_DROPPED };
+static enum icmp_fate icmp_handle(
+	struct sl_slow *s, struct rte_mbuf *m, uint64_t now, uint32_t *nsrc, uint32_t *ndst);
 
 /* The drop reason whose counter moved between two snapshots. */
 static enum sl_drop_reason moved(const struct sl_stats *a, const struct sl_stats *b)
@@ -114,18 +116,16 @@ static void first_fragment(struct sl_slow *s, struct rte_mbuf *m, struct nat_fra
 	if (v == SL_V_SLOW && meta->slow == SL_SLOW_NAT_ICMP) {
 		/* the first fragment of an ICMP error: translated here, so that
 		 * the later fragments get its outer addresses */
-		ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l2_len);
-		if (icmp_translate(s, m, now)) {
-			memcpy(&f->nsrc, ip + 12, 4);
-			memcpy(&f->ndst, ip + 16, 4);
+		switch (icmp_handle(s, m, now, &f->nsrc, &f->ndst)) {
+		case ICMP_TRANSLATED:
 			f->translate = f->nsrc != osrc || f->ndst != odst;
-			slow_reinject(s, m, SL_NAT_SKIP_DONE, now);
-		} else if (s->dp->ifs.ifaces[meta->iface].role == SL_ROLE_INSIDE) {
-			slow_reinject(s, m, SL_NAT_SKIP_RAW, now); /* as is, later ones too */
-		} else {
+			break;
+		case ICMP_AS_IS:
+			break; /* later ones too */
+		case ICMP_DROPPED:
 			f->dropped = true;
 			f->why = SL_DROP_NAT_NO_SESSION;
-			slow_drop(s, m, SL_DROP_NAT_NO_SESSION);
+			break;
 		}
 		return;
 	}
@@ -312,16 +312,31 @@ static bool icmp_translate(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	return true;
 }
 
-void nat_icmp_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
+/* An ICMP error on a NAT interface: translated by its session and
+ * reinjected (*nsrc, *ndst: its new outer addresses); else from inside,
+ * routed as is (dropped if it would leave by an outside interface); else
+ * dropped. */
+static enum icmp_fate icmp_handle(
+	struct sl_slow *s, struct rte_mbuf *m, uint64_t now, uint32_t *nsrc, uint32_t *ndst)
 {
 	if (icmp_translate(s, m, now)) {
+		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, sl_meta(m)->l2_len);
+		memcpy(nsrc, ip + 12, 4);
+		memcpy(ndst, ip + 16, 4);
 		slow_reinject(s, m, SL_NAT_SKIP_DONE, now);
-		return;
+		return ICMP_TRANSLATED;
 	}
 	if (s->dp->ifs.ifaces[sl_meta(m)->iface].role == SL_ROLE_INSIDE) {
-		/* routed as is; dropped if it would leave by an outside interface */
 		slow_reinject(s, m, SL_NAT_SKIP_RAW, now);
-		return;
+		return ICMP_AS_IS;
 	}
 	slow_drop(s, m, SL_DROP_NAT_NO_SESSION);
+	return ICMP_DROPPED;
+}
+
+void nat_icmp_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
+{
+	uint32_t nsrc, ndst;
+
+	(void)icmp_handle(s, m, now, &nsrc, &ndst);
 }
