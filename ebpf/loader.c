@@ -896,14 +896,13 @@ uint64_t sl_xdp_nat_min_timeout(const struct sl_xdp *x)
 
 uint64_t sl_xdp_clock(const struct sl_xdp *x)
 {
-	uint64_t m = __atomic_load_n(&x->skel->bss->sl_ns_per_jiffy, __ATOMIC_ACQUIRE);
 	struct sl_xdp_clock c = {0};
 	struct timespec ts;
 
 	if (x->replay)
 		return x->skel->bss->sl_now;
-	if (m && clock_sample(x, &c) == 0)
-		return c.jiffies * m + x->skel->bss->sl_clock_off;
+	if (clock_sample(x, &c) == 0)
+		return c.now;			    /* as the program reads it */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* = bpf_ktime_get_coarse_ns() */
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

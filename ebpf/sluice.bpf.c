@@ -627,6 +627,7 @@ int sl_clock_sample(struct xdp_md *ctx)
 	sl_clock.hz = CONFIG_HZ;
 	sl_clock.jiffies = bpf_jiffies64();
 	sl_clock.coarse_ns = bpf_ktime_get_coarse_ns();
+	sl_clock.now = sl_clock_now();
 	return XDP_DROP;
 }
 

@@ -251,12 +251,14 @@ struct sl_xdp_frag {
 	__u8 pad[5];
 };
 
-/** The program's clock sample (global sl_clock, written by the syscall
- * program sl_clock_sample): the kernel's CONFIG_HZ (0: unknown), jiffies and
- * CLOCK_MONOTONIC_COARSE, ns, read together. */
+/** The program's clock sample (global sl_clock, written by the
+ * never-attached XDP program sl_clock_sample): the kernel's CONFIG_HZ (0:
+ * unknown), jiffies, CLOCK_MONOTONIC_COARSE and the program's clock, ns,
+ * read together. */
 struct sl_xdp_clock {
 	__u64 jiffies;
 	__u64 coarse_ns;
+	__u64 now; /**< the program's own clock (sl_clock_now()) */
 	__u32 hz;
 	__u32 pad;
 };
