@@ -425,19 +425,23 @@ int sl_xdp_replay_main(int argc, char **argv)
 	/* a malformed record (in an input that is not a regular file) stops the
 	 * replay: exit status 1, no counters */
 	for (struct input *in; (in = next_input(r)) != NULL; in->index++) {
-		uint64_t g = sl_xdp_nat_generation(r->x);
+		uint64_t ts = in->ts, g;
+
+		/* the expiry pass the agent runs live, at the time it is due (as
+		 * the DPDK replay's timers): before any packet at or after it */
+		if (ts >= next_expire && sl_xdp_nat_expire(r->x, ts, &next_expire) < 0)
+			next_expire = UINT64_MAX;
+		if (process_one(r, in, frame, out) < 0 || read_next(in) < 0)
+			goto out_io;
+		g = sl_xdp_nat_generation(r->x);
 		if (g != gen) {
-			/* sessions were made or changed state: the earliest they can
-			 * expire is the shortest timeout from now */
-			uint64_t d = in->ts + sl_xdp_nat_min_timeout(r->x) + 1;
+			/* this packet made sessions or changed their state: the
+			 * earliest they can expire is the shortest timeout from it */
+			uint64_t d = ts + sl_xdp_nat_min_timeout(r->x) + 1;
 			gen = g;
 			if (d < next_expire)
 				next_expire = d;
 		}
-		if (in->ts >= next_expire && sl_xdp_nat_expire(r->x, in->ts, &next_expire) < 0)
-			next_expire = UINT64_MAX;
-		if (process_one(r, in, frame, out) < 0 || read_next(in) < 0)
-			goto out_io;
 	}
 	if (sl_xdp_read_stats(r->x, &st) < 0) {
 		fprintf(stderr, "sluice-xdp replay: cannot read the counters\n");
