@@ -264,19 +264,18 @@ static inline uint32_t nat_rewrite_sess(
 	return (uint32_t)(addrs >> 32);
 }
 
-/* Record TCP flags of a segment in direction @p dir (shared write, rare). */
+/* A TCP segment of direction @p dir: the session's next state
+ * (sluice/nat_tcp.h; a shared write, rare: workers race only on it). */
 static inline void nat_tcp_track(struct sl_nat_session *s, unsigned int dir, uint8_t flags)
 {
-	uint8_t add = 0;
+	uint8_t old = __atomic_load_n(&s->tcp, __ATOMIC_RELAXED), n;
 
-	if (flags & 0x02)
-		add |= dir ? SL_NAT_SYN1 : SL_NAT_SYN0;
-	if (flags & 0x01)
-		add |= dir ? SL_NAT_FIN1 : SL_NAT_FIN0;
-	if (flags & 0x04)
-		add |= SL_NAT_RST;
-	if (add & ~s->tcp)
-		__atomic_fetch_or(&s->tcp, add, __ATOMIC_RELAXED);
+	do {
+		n = sl_nat_tcp_next(old, dir, flags);
+		if (n == old)
+			return;
+	} while (!__atomic_compare_exchange_n(
+		&s->tcp, &old, n, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 }
 
 /* TCP MSS clamp of a SYN at @p ip to @p mss (no-op without the option). */

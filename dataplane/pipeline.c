@@ -300,7 +300,7 @@ static inline uint32_t nat_apply(
 
 	nat_target(ss, v & 1, &to);
 	nat_rewrite(ip, &to);
-	if (ip[9] == IPPROTO_TCP_ && tcpflags & 0x07)
+	if (ip[9] == IPPROTO_TCP_ && sl_nat_tcp_moves(ss->tcp, tcpflags))
 		nat_tcp_track(ss, v & 1, tcpflags);
 	if (now - ss->last_seen > 1000000)
 		ss->last_seen = now;
@@ -314,7 +314,7 @@ static inline uint32_t nat_apply_hit(
 	struct sl_nat_session *ss = &w->dp->nat.sess[v >> 1];
 	uint32_t dst = nat_rewrite_sess(ip, ss, v & 1);
 
-	if (ip[9] == IPPROTO_TCP_ && tcpflags & 0x07)
+	if (ip[9] == IPPROTO_TCP_ && sl_nat_tcp_moves(ss->tcp, tcpflags))
 		nat_tcp_track(ss, v & 1, tcpflags);
 	if (now - ss->last_seen > 1000000)
 		ss->last_seen = now;

@@ -96,9 +96,7 @@ uint64_t sl_xdp_session_timeout(const struct sl_xdp *x, const struct sl_xdp_nat_
 		return cfg.timeout_ns[SL_NAT_TO_UDP];
 	if (s->t[0].proto == 1)
 		return cfg.timeout_ns[SL_NAT_TO_ICMP];
-	if ((t & (SL_XDP_TCP_FIN0 | SL_XDP_TCP_FIN1 | SL_XDP_TCP_RST)) == 0 &&
-		((t & (SL_XDP_TCP_SYN0 | SL_XDP_TCP_SYN1)) == (SL_XDP_TCP_SYN0 | SL_XDP_TCP_SYN1) ||
-			(t & SL_XDP_TCP_PICKUP)))
+	if (sl_nat_tcp_established(t))
 		return cfg.timeout_ns[SL_NAT_TO_TCP_EST];
 	return cfg.timeout_ns[SL_NAT_TO_TCP_TRANS];
 }

@@ -63,10 +63,7 @@ static __always_inline __u64 nat_timeout(const struct sl_xdp_config *cfg, __u8 p
 		return cfg->timeout_ns[0];
 	if (proto == PROTO_ICMP)
 		return cfg->timeout_ns[3];
-	if ((tcp & (SL_XDP_TCP_FIN0 | SL_XDP_TCP_FIN1 | SL_XDP_TCP_RST)) == 0 &&
-		((tcp & (SL_XDP_TCP_SYN0 | SL_XDP_TCP_SYN1)) ==
-				(SL_XDP_TCP_SYN0 | SL_XDP_TCP_SYN1) ||
-			(tcp & SL_XDP_TCP_PICKUP)))
+	if (sl_nat_tcp_established(tcp))
 		return cfg->timeout_ns[1];
 	return cfg->timeout_ns[2];
 }
@@ -164,24 +161,18 @@ static __always_inline void nat_rewrite(
 	}
 }
 
-/* Record TCP flags of a segment in direction dir. */
+/* A TCP segment of direction dir: the session's next state (sluice/nat_tcp.h). */
 static __always_inline void nat_tcp_track(struct sl_xdp_nat_sess *s, __u32 dir, __u8 flags)
 {
-	__u8 add = 0;
+	__u8 n = sl_nat_tcp_next(s->tcp, dir, flags);
 
-	if (flags & 0x02)
-		add |= dir ? SL_XDP_TCP_SYN1 : SL_XDP_TCP_SYN0;
-	if (flags & 0x01)
-		add |= dir ? SL_XDP_TCP_FIN1 : SL_XDP_TCP_FIN0;
-	if (flags & 0x04)
-		add |= SL_XDP_TCP_RST;
-	if (add & ~s->tcp) {
+	if (n != s->tcp) {
 		/* both entries carry the state (rare: SYN, FIN, RST) */
 		struct sl_xdp_nat_sess *o =
 			bpf_map_lookup_elem(&sl_nat_sess, &s->t[(s->dir ^ 1) & 1]);
-		s->tcp |= add;
+		s->tcp = n;
 		if (o)
-			o->tcp |= s->tcp;
+			o->tcp = n;
 		__sync_fetch_and_add(&sl_nat_gen, 1);
 	}
 }
@@ -589,7 +580,7 @@ static __always_inline struct sl_xdp_nat_sess *nat_outbound(
 	r.dport = mc.ext_port;
 	r.proto = t->proto;
 	if (t->proto == PROTO_TCP)
-		tcp = (tcpflags & 0x02) ? 0 : SL_XDP_TCP_PICKUP;
+		tcp = (tcpflags & 0x02) ? 0 : SL_NAT_PICKUP;
 	s = sess_new(p, t, &r, 0, tcp, 0);
 	if (s == NULL) {
 		*why = SL_DROP_NAT_SESSION_LIMIT;
@@ -651,8 +642,8 @@ static __always_inline struct sl_xdp_nat_sess *nat_inbound(
 	r.sport = mc.int_port;
 	r.dport = t->sport;
 	r.proto = t->proto;
-	s = sess_new(p, t, &r, 1,
-		t->proto == PROTO_TCP && !(tcpflags & 0x02) ? SL_XDP_TCP_PICKUP : 0, is_static);
+	s = sess_new(p, t, &r, 1, t->proto == PROTO_TCP && !(tcpflags & 0x02) ? SL_NAT_PICKUP : 0,
+		is_static);
 	if (s == NULL) {
 		*why = SL_DROP_NAT_SESSION_LIMIT;
 		return NULL;
@@ -670,7 +661,7 @@ static __always_inline __u32 nat_apply(
 
 	nat_target(s, dir, &to);
 	nat_rewrite(ip, end, &to);
-	if (ip[9] == PROTO_TCP && (flags & 0x07))
+	if (ip[9] == PROTO_TCP && sl_nat_tcp_moves(s->tcp, flags))
 		nat_tcp_track(s, dir, flags);
 	if (p->now - s->last_seen > 1000000)
 		s->last_seen = p->now;

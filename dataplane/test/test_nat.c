@@ -149,7 +149,7 @@ static void touch(struct sl_nat *n, uint32_t idx, unsigned int dir, uint8_t flag
 {
 	struct sl_nat_session *s = &n->sess[idx];
 
-	if (s->t[0].proto == TCP && (flags & 0x07))
+	if (s->t[0].proto == TCP && sl_nat_tcp_moves(s->tcp, flags))
 		nat_tcp_track(s, dir, flags);
 	s->last_seen = now;
 }
@@ -933,19 +933,30 @@ static void nat_tcp_established_and_transitory_timeouts(void **state)
 	assert_int_equal(sl_nat_find(n, &r, SEC(7001)), a << 1 | 1);
 	assert_int_equal(out(n, &t, TH_ACK, SEC(7001), NULL), a);
 	assert_int_equal(sl_nat_find(n, &t, SEC(7001 + 7440)), a << 1);
-	/* a FIN makes it transitory */
+	/* one FIN (a half-close) keeps it established; FINs both ways end it */
 	assert_int_equal(out(n, &t, TH_FIN | TH_ACK, SEC(7002), NULL), a);
+	assert_int_equal(sl_nat_timeout(n, &n->sess[a]), SEC(7440));
+	assert_int_equal(in(n, &r, TH_FIN | TH_ACK, SEC(7002), NULL), a);
 	assert_int_equal(sl_nat_timeout(n, &n->sess[a]), SEC(240));
 	assert_int_equal(sl_nat_find(n, &r, SEC(7002 + 240)), a << 1 | 1);
 	assert_int_equal(sl_nat_find(n, &r, SEC(7002 + 240) + 1), SL_NAT_NONE);
 
-	/* RST, too */
+	/* RST, too; but a segment after it other than a RST undoes it (RFC
+	 * 7857 2.2), and a new SYN on the closed tuple starts again */
 	t = tup(TCP, host1, 40001, rem1, 443);
 	a = out(n, &t, TH_SYN, SEC(10000), NULL);
 	r = reply_of(n, a);
 	in(n, &r, TH_SYN | TH_ACK, SEC(10000), NULL);
 	in(n, &r, TH_RST, SEC(10001), NULL);
 	assert_int_equal(sl_nat_timeout(n, &n->sess[a]), SEC(240));
+	assert_int_equal(out(n, &t, TH_ACK, SEC(10002), NULL), a);
+	assert_int_equal(sl_nat_timeout(n, &n->sess[a]), SEC(7440));
+	in(n, &r, TH_RST, SEC(10003), NULL);
+	assert_int_equal(out(n, &t, TH_SYN, SEC(10004), NULL), a);
+	assert_int_equal(n->sess[a].tcp, SL_NAT_SYN0);
+	assert_int_equal(sl_nat_timeout(n, &n->sess[a]), SEC(240));
+	assert_int_equal(in(n, &r, TH_SYN | TH_ACK, SEC(10004), NULL), a);
+	assert_int_equal(sl_nat_timeout(n, &n->sess[a]), SEC(7440));
 	/* a SYN seen one way only stays transitory */
 	t = tup(TCP, host1, 40002, rem1, 443);
 	a = out(n, &t, TH_SYN, SEC(10000), NULL);
@@ -1167,7 +1178,8 @@ static uint64_t m_timeout(const struct model *m, uint8_t proto, uint8_t tcp)
 		return m->to[SL_NAT_TO_UDP];
 	if (proto == ICMP)
 		return m->to[SL_NAT_TO_ICMP];
-	if (tcp & (SL_NAT_FIN0 | SL_NAT_FIN1 | SL_NAT_RST))
+	/* RFC 7857 2.2: a RST or FINs both ways end it; one FIN does not */
+	if ((tcp & SL_NAT_RST) || ((tcp & SL_NAT_FIN0) && (tcp & SL_NAT_FIN1)))
 		return m->to[SL_NAT_TO_TCP_TRANS];
 	if ((tcp & SL_NAT_PICKUP) || ((tcp & SL_NAT_SYN0) && (tcp & SL_NAT_SYN1)))
 		return m->to[SL_NAT_TO_TCP_EST];
@@ -1282,6 +1294,17 @@ static uint32_t m_host_sessions(const struct model *m, int host)
 
 static void m_track(uint8_t *tcp, int dir, uint8_t flags)
 {
+	bool closed = (*tcp & SL_NAT_RST) || ((*tcp & SL_NAT_FIN0) && (*tcp & SL_NAT_FIN1));
+
+	if (flags & TH_RST) {
+		*tcp |= SL_NAT_RST;
+		return;
+	}
+	if (closed && (flags & TH_SYN) && !(flags & TH_ACK)) {
+		*tcp = dir ? SL_NAT_SYN1 : SL_NAT_SYN0; /* a new connection */
+		return;
+	}
+	*tcp &= (uint8_t)~SL_NAT_RST; /* anything after a RST: as before it */
 	if (flags & TH_SYN)
 		*tcp |= dir ? SL_NAT_SYN1 : SL_NAT_SYN0;
 	if (flags & TH_FIN)

@@ -88,6 +88,7 @@
 
 #include <sluice/config.h>
 #include <sluice/drop.h>
+#include <sluice/nat_tcp.h>
 #include <sluice/rng.h>
 
 struct rte_hash;
@@ -99,14 +100,6 @@ struct rte_rcu_qsbr;
 #define SL_NAT_COOLDOWN_NS (120ull * 1000000000ull) /* RFC 6888 REQ-8 spirit */
 #define SL_NAT_DEFER_SLOTS 1024 /**< session slots waiting for an RCU grace period */
 #define SL_NAT_FRAG_NS	   (2ull * 1000000000ull)
-
-/* TCP flags seen, per direction */
-#define SL_NAT_SYN0   0x01
-#define SL_NAT_SYN1   0x02
-#define SL_NAT_FIN0   0x04
-#define SL_NAT_FIN1   0x08
-#define SL_NAT_RST    0x10
-#define SL_NAT_PICKUP 0x20 /**< created from a non-SYN segment: counts as established */
 
 /**
  * Hash key: a packet's addresses and ports (network order). 16 bytes, of
@@ -627,9 +620,7 @@ static inline uint64_t sl_nat_timeout(const struct sl_nat *n, const struct sl_na
 		return n->timeout_ns[SL_NAT_TO_UDP];
 	if (p == 1)
 		return n->timeout_ns[SL_NAT_TO_ICMP];
-	if ((s->tcp & (SL_NAT_FIN0 | SL_NAT_FIN1 | SL_NAT_RST)) == 0 &&
-		((s->tcp & (SL_NAT_SYN0 | SL_NAT_SYN1)) == (SL_NAT_SYN0 | SL_NAT_SYN1) ||
-			(s->tcp & SL_NAT_PICKUP)))
+	if (sl_nat_tcp_established(s->tcp))
 		return n->timeout_ns[SL_NAT_TO_TCP_EST];
 	return n->timeout_ns[SL_NAT_TO_TCP_TRANS];
 }

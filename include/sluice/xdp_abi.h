@@ -41,6 +41,7 @@
 #include <linux/types.h>
 
 #include <sluice/drop.h>
+#include <sluice/nat_tcp.h>
 
 #define SL_XDP_IFACES_MAX     64   /**< interface slots (sl_iface_info, sl_tx_ports) */
 #define SL_XDP_POOL_ADDRS_MAX 1024 /**< NAT pool addresses */
@@ -152,13 +153,7 @@ struct sl_xdp_nat_tuple {
 	__u8 pad[3];
 };
 
-/* TCP flags seen (sl_xdp_nat_sess.tcp), per direction: as the DPDK backend */
-#define SL_XDP_TCP_SYN0	  0x01
-#define SL_XDP_TCP_SYN1	  0x02
-#define SL_XDP_TCP_FIN0	  0x04
-#define SL_XDP_TCP_FIN1	  0x08
-#define SL_XDP_TCP_RST	  0x10
-#define SL_XDP_TCP_PICKUP 0x20
+/* sl_xdp_nat_sess.tcp: the SL_NAT_* flags of sluice/nat_tcp.h */
 
 /**
  * A session is stored twice in sl_nat_sess, under t[0] (the packet that
@@ -172,7 +167,7 @@ struct sl_xdp_nat_sess {
 	__u64 last_seen;
 	__u64 created;
 	__u8 dir;	 /**< which tuple this entry's key is */
-	__u8 tcp;	 /**< SL_XDP_TCP_* (dir 0 entry) */
+	__u8 tcp;	 /**< SL_NAT_* (dir 0 entry) */
 	__u8 inside_dir; /**< which tuple holds the inside host as source */
 	__u8 is_static;	 /**< created by a static forward */
 	__u32 pad;

@@ -1,10 +1,15 @@
 #!/usr/bin/python3
-"""NAT44 TCP transitory idle timeout, default 240 s. A session with only an
-outbound SYN is transitory: a SYN-ACK 239 s later is translated, one 241 s
-later (another connection) is nat-no-session. After a full handshake, a FIN
-from H1 makes the session transitory again: the remote's FIN-ACK 239 s later
-is translated, 241 s later (another connection) dropped. The same after an
-RST from H1: an inbound ACK 239 s later is translated, 241 s later dropped."""
+"""NAT44 TCP transitory idle timeout, default 240 s, and the state machine
+of RFC 7857 2.2. A session with only an outbound SYN is transitory: a
+SYN-ACK 239 s later is translated, one 241 s later (another connection) is
+nat-no-session. After a full handshake and FINs both ways, an inbound ACK 239 s
+later is translated, 241 s later (another connection) dropped. The same
+after an RST from H1: an inbound ACK 239 s later is translated, 241 s later
+dropped. One FIN (a half-close) keeps a session established: the other
+side's data 300 s later is translated. A segment after an RST other than a
+RST undoes it: an ACK 300 s after that is translated. A new SYN on a tuple
+closed by FINs both ways starts a new connection: once its handshake is
+done, data 300 s later is translated."""
 EXTRA = []
 import os
 import sys
@@ -66,14 +71,29 @@ ev(1.1, 'o', 41001, 'S')
 ev(242.1, 'i', 41001, 'SA', fwd=False)    # 241 s: gone
 handshake(41002, 300.0)
 ev(300.3, 'o', 41002, 'FA')
-ev(539.3, 'i', 41002, 'FA')               # 239 s after the FIN: translated
+ev(300.35, 'i', 41002, 'FA')
+ev(539.35, 'i', 41002, 'A')               # 239 s after the FINs: translated
 handshake(41003, 300.0)
 ev(300.4, 'o', 41003, 'FA')
-ev(541.4, 'i', 41003, 'FA', fwd=False)    # 241 s after the FIN: gone
+ev(300.45, 'i', 41003, 'FA')
+ev(541.45, 'i', 41003, 'A', fwd=False)    # 241 s after the FINs: gone
 handshake(41004, 600.0)
 ev(600.3, 'o', 41004, 'R')
 ev(839.3, 'i', 41004, 'A')                # 239 s after the RST: translated
 handshake(41005, 600.0)
 ev(600.4, 'o', 41005, 'R')
 ev(841.4, 'i', 41005, 'A', fwd=False)     # 241 s after the RST: gone
+handshake(41006, 900.0)
+ev(900.3, 'o', 41006, 'FA')               # half-close: still established
+ev(1200.3, 'i', 41006, 'PA')              # 300 s later: translated
+handshake(41007, 900.0)
+ev(900.4, 'i', 41007, 'R')
+ev(900.5, 'o', 41007, 'A')                # after the RST: established again
+ev(1200.5, 'i', 41007, 'A')               # 300 s later: translated
+handshake(41008, 900.0)
+ev(900.6, 'o', 41008, 'FA')
+ev(900.7, 'i', 41008, 'FA')
+ev(900.8, 'o', 41008, 'A')
+handshake(41008, 910.0)                   # the same tuple again: a new connection
+ev(1210.3, 'i', 41008, 'PA')              # 300 s later: translated
 emit()
