@@ -24,9 +24,12 @@ enum nat_kind {
 	NAT_TRUNCATED, /* L4 header cut short */
 };
 
+/* The ICMP errors NAT translates (RFC 5508 7): destination unreachable,
+ * time exceeded, parameter problem. Source quench (deprecated, RFC 6633)
+ * and redirect (about the sender's own link) do not cross it. */
 static inline bool icmp_is_error(uint8_t type)
 {
-	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+	return type == 3 || type == 11 || type == 12;
 }
 
 /*

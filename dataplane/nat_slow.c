@@ -226,8 +226,8 @@ static bool icmp_translate(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	unsigned int eihl, quote;
 	struct sl_nat_tuple et = {0}, key;
 	const struct sl_nat_session *ss;
-	const struct sl_nat_tuple *o, *td;
-	uint32_t v, os, od;
+	const struct sl_nat_tuple *o;
+	uint32_t v, od;
 	uint16_t c, ic, old;
 
 	if (ilen < 8 + 20 || (e[0] >> 4) != 4 || (eihl = (e[0] & 0x0f) * 4u) < 20 ||
@@ -246,6 +246,11 @@ static bool icmp_translate(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	} else {
 		return false;
 	}
+	/* an error goes to the source of the packet it quotes (RFC 5508
+	 * REQ-4c); one sent elsewhere would disclose the inside endpoint */
+	memcpy(&od, ip + 16, 4);
+	if (od != et.src)
+		return false;
 	/* the session sees a reply to the embedded packet */
 	key = (struct sl_nat_tuple){.src = et.dst,
 		.dst = et.src,
@@ -256,7 +261,6 @@ static bool icmp_translate(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	if (v == SL_NAT_NONE)
 		return false;
 	ss = &nat->sess[v >> 1];
-	td = &ss->t[v & 1];
 	o = &ss->t[(v & 1) ^ 1]; /* the embedded packet as it was before translation */
 
 	/* embedded packet back to its untranslated form; every change (all
@@ -300,13 +304,12 @@ static bool icmp_translate(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 		st16(el4 + 2, o->dport);
 	}
 	st16(icmp + 2, ic);
-	/* outer header: the endpoint addresses the session translates */
-	memcpy(&os, ip + 12, 4);
-	memcpy(&od, ip + 16, 4);
-	if (os == td->src)
+	/* outer header: to the quoted packet's untranslated source; from the
+	 * outside address of the mapping when it comes from inside, whichever
+	 * inside node sent it (RFC 5508 REQ-5c: no private address leaves) */
+	memcpy(ip + 16, &o->src, 4);
+	if (s->dp->ifs.ifaces[meta->iface].role == SL_ROLE_INSIDE)
 		memcpy(ip + 12, &o->dst, 4);
-	if (od == td->dst)
-		memcpy(ip + 16, &o->src, 4);
 	st16(ip + 10, 0);
 	st16(ip + 10, sl_csum(ip, ihl));
 	return true;

@@ -347,6 +347,11 @@ static inline uint16_t nat_miss(struct sl_worker *w, struct rte_mbuf *m, struct 
 			return drop(w, SL_DROP_NAT_UNSUPPORTED);
 		if (ni->state == NS_MISS_TRUNC)
 			return drop(w, SL_DROP_BAD_L4_HEADER);
+		/* ICMP: only an echo request makes a session (RFC 5508 3.1), and
+		 * not to a pool address: that address is the gateway's */
+		if (ip[9] == IPPROTO_ICMP_ &&
+			(ip[(ip[0] & 0x0f) * 4u] != 8 || sl_nat_is_pool_addr(nat, dst)))
+			return drop(w, SL_DROP_NAT_NO_SESSION);
 		if (fwd && df_too_big(meta, ip, &dp->ifs.ifaces[nh->iface], nh->iface))
 			return slow(meta, SL_SLOW_TOO_BIG);
 		sidx = ni->hs_ok

@@ -12,9 +12,11 @@
 
 enum nat_kind { NK_OK = 0, NK_OTHER, NK_FRAGMENT, NK_ICMP_ERR, NK_TRUNC };
 
+/* The ICMP errors NAT translates, as the DPDK backend (nat_int.h):
+ * destination unreachable, time exceeded, parameter problem. */
 static __always_inline int icmp_is_error(__u8 type)
 {
-	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+	return type == 3 || type == 11 || type == 12;
 }
 
 /* The NAT tuple of the validated IPv4 packet at ip. */

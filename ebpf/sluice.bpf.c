@@ -176,6 +176,13 @@ static __noinline int nat_miss(struct pkt *p, int kind, struct sl_xdp_nat_tuple 
 			return v_drop(p, SL_DROP_NAT_UNSUPPORTED);
 		if (kind == NK_TRUNC)
 			return v_drop(p, SL_DROP_BAD_L4_HEADER);
+		/* ICMP: only an echo request makes a session (RFC 5508 3.1), and
+		 * not to a pool address: that address is the gateway's */
+		if (ip[9] == PROTO_ICMP) {
+			__u8 *l4 = ip + ((ip[0] & 0x0f) * 4u);
+			if ((void *)(l4 + 1) > end || l4[0] != 8 || nat_is_pool_addr(dst))
+				return v_drop(p, SL_DROP_NAT_NO_SESSION);
+		}
 		if (fwd && df_too_big(ip, nh))
 			return v_pass(p);
 		s = nat_outbound(p, key, flags, &why);
@@ -292,7 +299,7 @@ static __noinline int nat_icmp_error(struct pkt *p)
 	struct xdp_md *ctx = p->ctx;
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	__u8 *ip = data + (p->l2 & 0x1f), *icmp, *e, *el4;
-	struct sl_xdp_nat_tuple et = {0}, key = {0}, o, td;
+	struct sl_xdp_nat_tuple et = {0}, key = {0}, o;
 	struct sl_xdp_nat_sess *s, *ent;
 	__u32 ihl, tot, ilen, eihl, quote, dir = 0, d, icd = 0;
 	__u16 c, old;
@@ -328,6 +335,10 @@ static __noinline int nat_icmp_error(struct pkt *p)
 	} else {
 		goto no_session;
 	}
+	/* an error goes to the source of the packet it quotes (RFC 5508
+	 * REQ-4c); one sent elsewhere would disclose the inside endpoint */
+	if (ld32(ip + 16) != et.src)
+		goto no_session;
 	/* the session sees a reply to the embedded packet */
 	key.src = et.dst;
 	key.dst = et.src;
@@ -337,7 +348,6 @@ static __noinline int nat_icmp_error(struct pkt *p)
 	s = sess_find(&key, p->cfg, p->now, &dir, &ent);
 	if (s == NULL)
 		goto no_session;
-	td = s->t[dir & 1];
 	o = s->t[(dir ^ 1) & 1]; /* the embedded packet as it was before translation */
 	/* embedded packet back to its untranslated form; every change also
 	 * goes into the ICMP checksum (all at even offsets of the message) */
@@ -380,13 +390,13 @@ static __noinline int nat_icmp_error(struct pkt *p)
 	if ((void *)(icmp + 4) > end)
 		return v_drop(p, SL_DROP_BAD_L4_HEADER);
 	st16(icmp + 2, csum_apply(ld16(icmp + 2), icd));
-	/* outer header: the endpoint addresses the session translates */
+	/* outer header: to the quoted packet's untranslated source; from the
+	 * outside address of the mapping when it comes from inside, whichever
+	 * inside node sent it (RFC 5508 REQ-5c: no private address leaves) */
 	{
-		__u32 os = ld32(ip + 12), od = ld32(ip + 16), ns = os, nd = od;
-		if (os == td.src)
+		__u32 os = ld32(ip + 12), od = ld32(ip + 16), ns = os, nd = o.src;
+		if (p->iif->role == SL_XDP_ROLE_INSIDE)
 			ns = o.dst;
-		if (od == td.dst)
-			nd = o.src;
 		st16(ip + 10, csum_apply(ld16(ip + 10), delta32(os, ns) + delta32(od, nd)));
 		st32(ip + 12, ns);
 		st32(ip + 16, nd);
