@@ -75,7 +75,7 @@ static void frag_send(struct sl_slow *s, const struct nat_frag *f, struct rte_mb
 	slow_reinject(s, m, f->translate ? SL_NAT_SKIP_DONE : SL_NAT_SKIP_RAW, now);
 }
 
-enum icmp_fate { ICMP_TRANSLATED, ICMP_AS_IS, ICMP_DROPPED };
+enum icmp_fate { ICMP_TRANSLATED, ICMP_AS_IS, ICMP_DROPPED, ICMP_BAD };
 static enum icmp_fate icmp_handle(
 	struct sl_slow *s, struct rte_mbuf *m, uint64_t now, uint32_t *nsrc, uint32_t *ndst);
 
@@ -125,6 +125,10 @@ static void first_fragment(struct sl_slow *s, struct rte_mbuf *m, struct nat_fra
 		case ICMP_DROPPED:
 			f->dropped = true;
 			f->why = SL_DROP_NAT_NO_SESSION;
+			break;
+		case ICMP_BAD:
+			f->dropped = true;
+			f->why = SL_DROP_BAD_ICMP;
 			break;
 		}
 		return;
@@ -213,10 +217,12 @@ void nat_frag_timers(struct sl_slow *s, uint64_t now, bool all)
  * untranslated form, the outer addresses the session translates, every
  * checksum. The ICMP checksum is updated incrementally (RFC 1624): the
  * error may be the first fragment of a longer one, whose checksum covers
- * bytes this fragment does not hold. @return true if translated, false
- * (the packet untouched) when no live session matches.
+ * bytes this fragment does not hold. @return 1 if translated, 0 (the
+ * packet untouched) when no live session matches, -1 when one does but a
+ * checksum the error can be checked by is wrong (RFC 5508 REQ-3: the ICMP
+ * checksum, unless a fragment; the embedded IP header's).
  */
-static bool icmp_translate(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
+static int icmp_translate(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 {
 	struct sl_meta *meta = sl_meta(m);
 	struct sl_nat *nat = &s->dp->nat;
@@ -232,7 +238,7 @@ static bool icmp_translate(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 
 	if (ilen < 8 + 20 || (e[0] >> 4) != 4 || (eihl = (e[0] & 0x0f) * 4u) < 20 ||
 		ilen < 8 + eihl + 4 || (rd16(e + 6) & 0x1fff) != 0)
-		return false;
+		return 0;
 	quote = ilen - 8 - eihl; /* L4 bytes of the embedded packet (in this fragment) */
 	el4 = e + eihl;
 	et.proto = e[9];
@@ -244,13 +250,13 @@ static bool icmp_translate(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	} else if (et.proto == IPPROTO_ICMP_ && quote >= 8 && (el4[0] == 8 || el4[0] == 0)) {
 		memcpy(el4[0] == 8 ? &et.sport : &et.dport, el4 + 4, 2);
 	} else {
-		return false;
+		return 0;
 	}
 	/* an error goes to the source of the packet it quotes (RFC 5508
 	 * REQ-4c); one sent elsewhere would disclose the inside endpoint */
 	memcpy(&od, ip + 16, 4);
 	if (od != et.src)
-		return false;
+		return 0;
 	/* the session sees a reply to the embedded packet */
 	key = (struct sl_nat_tuple){.src = et.dst,
 		.dst = et.src,
@@ -259,7 +265,9 @@ static bool icmp_translate(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 		.proto = et.proto};
 	v = sl_nat_find(nat, &key, now);
 	if (v == SL_NAT_NONE)
-		return false;
+		return 0;
+	if (sl_csum(e, eihl) != 0 || (!(ip[6] & 0x20) && sl_csum(icmp, ilen) != 0))
+		return -1;
 	ss = &nat->sess[v >> 1];
 	o = &ss->t[(v & 1) ^ 1]; /* the embedded packet as it was before translation */
 
@@ -312,17 +320,23 @@ static bool icmp_translate(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 		memcpy(ip + 12, &o->dst, 4);
 	st16(ip + 10, 0);
 	st16(ip + 10, sl_csum(ip, ihl));
-	return true;
+	return 1;
 }
 
 /* An ICMP error on a NAT interface: translated by its session and
- * reinjected (*nsrc, *ndst: its new outer addresses); else from inside,
- * routed as is (dropped if it would leave by an outside interface); else
- * dropped. */
+ * reinjected (*nsrc, *ndst: its new outer addresses); with a bad checksum,
+ * dropped bad-icmp; else from inside, routed as is (dropped if it would
+ * leave by an outside interface); else dropped nat-no-session. */
 static enum icmp_fate icmp_handle(
 	struct sl_slow *s, struct rte_mbuf *m, uint64_t now, uint32_t *nsrc, uint32_t *ndst)
 {
-	if (icmp_translate(s, m, now)) {
+	int rc = icmp_translate(s, m, now);
+
+	if (rc < 0) {
+		slow_drop(s, m, SL_DROP_BAD_ICMP);
+		return ICMP_BAD;
+	}
+	if (rc > 0) {
 		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, sl_meta(m)->l2_len);
 		memcpy(nsrc, ip + 12, 4);
 		memcpy(ndst, ip + 16, 4);

@@ -53,4 +53,67 @@ static __always_inline __u16 ip4_hdr_csum(const __u8 *ip, const void *end, __u32
 	return (__u16)~csum_fold(s);
 }
 
+struct csum_walk {
+	struct xdp_md *ctx;
+	__u32 off, n; /* from the frame's start; bytes left */
+	__u64 s;
+	int bad;
+};
+
+/* bpf_loop() step: one 32-byte block into the sum. */
+static long csum_block(__u32 i, struct csum_walk *w)
+{
+	__u8 b[32];
+
+	(void)i;
+	if (w->n < 32)
+		return 1;
+	if (bpf_xdp_load_bytes(w->ctx, w->off, b, sizeof(b))) {
+		w->bad = 1;
+		return 1;
+	}
+	w->s += (__u32)bpf_csum_diff(NULL, 0, (__be32 *)b, sizeof(b), 0);
+	w->off += 32;
+	w->n -= 32;
+	return 0;
+}
+
+/* Sum of the n bytes at offset off of the frame (odd n padded with a zero
+ * byte): 0 when they hold a valid Internet checksum; 1 too when they run
+ * past the frame or beyond 9600 bytes. The 32-byte blocks go through
+ * bpf_loop() (a loop the verifier would walk block by block is too long). */
+static __always_inline __u16 csum_region(struct xdp_md *ctx, __u32 off, __u32 n)
+{
+	struct csum_walk w = {.ctx = ctx, .off = off, .n = n};
+	__u32 v = 0;
+
+	bpf_loop(300, csum_block, &w, 0);
+	if (w.bad || w.n >= 32)
+		return 1;
+	for (__u32 i = 0; i < 8 && w.n >= 4; i++) {
+		if (bpf_xdp_load_bytes(ctx, w.off, &v, 4))
+			return 1;
+		w.s += v;
+		w.off += 4;
+		w.n -= 4;
+	}
+	v = 0;
+	if (w.n >= 2) {
+		if (bpf_xdp_load_bytes(ctx, w.off, &v, 2))
+			return 1;
+		w.s += v;
+		w.off += 2;
+		w.n -= 2;
+	}
+	v = 0;
+	if (w.n) { /* the odd byte's word [b, 0], as loaded little-endian */
+		if (bpf_xdp_load_bytes(ctx, w.off, &v, 1))
+			return 1;
+		w.s += v;
+	}
+	w.s = (w.s & 0xffffffff) + (w.s >> 32);
+	w.s = (w.s & 0xffffffff) + (w.s >> 32);
+	return (__u16)~csum_fold((__u32)w.s);
+}
+
 #endif

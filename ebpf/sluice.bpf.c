@@ -348,6 +348,11 @@ static __noinline int nat_icmp_error(struct pkt *p)
 	s = sess_find(&key, p->cfg, p->now, &dir, &ent);
 	if (s == NULL)
 		goto no_session;
+	/* RFC 5508 REQ-3: the ICMP checksum (unless a fragment) and the
+	 * embedded IP header's must hold, as on DPDK */
+	if (ip4_hdr_csum(e, end, eihl) != 0 ||
+		(!(ip[6] & 0x20) && csum_region(ctx, (__u32)(icmp - (__u8 *)data), ilen) != 0))
+		return v_drop(p, SL_DROP_BAD_ICMP);
 	o = s->t[(dir ^ 1) & 1]; /* the embedded packet as it was before translation */
 	/* embedded packet back to its untranslated form; every change also
 	 * goes into the ICMP checksum (all at even offsets of the message) */
