@@ -974,6 +974,9 @@ static bool host_full(struct sl_nat *n, uint32_t h, uint64_t now)
 }
 
 /* The mapping of inside endpoint (proto, ip, port), created if needed. */
+static bool mapping_is_static(const struct sl_nat_mapping *m);
+static bool mapping_live(const struct sl_nat *n, const struct sl_nat_mapping *m, uint64_t now);
+
 static uint32_t mapping_for(struct sl_nat *n, uint8_t proto, uint32_t ip, uint16_t port,
 	uint64_t hk, uint32_t host, uint64_t now, enum sl_drop_reason *why)
 {
@@ -981,6 +984,17 @@ static uint32_t mapping_for(struct sl_nat *n, uint8_t proto, uint32_t ip, uint16
 	uint32_t m = kind_find_h(n, &k, hk, SL_NAT_V_MAP);
 	uint16_t addr, ext;
 
+	if (m != SL_NAT_NONE && !mapping_is_static(&n->map[m]) && !mapping_live(n, &n->map[m], now)) {
+		/* its sessions all expired, not reaped yet: the mapping is over
+		 * (its port cools down, the same endpoint's next mapping
+		 * included: RFC 6888 REQ-8), as when reaped in time */
+		uint32_t next;
+		for (uint32_t s = n->map[m].sessions; s != SL_NAT_NONE; s = next) {
+			next = n->sess[s].next;
+			nat_sess_del(n, s, now);
+		}
+		m = SL_NAT_NONE;
+	}
 	if (m == SL_NAT_NONE && n->n_static)
 		m = map_find(n, proto | 0x80, ip, port); /* static forward */
 	if (m != SL_NAT_NONE)
