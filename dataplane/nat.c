@@ -984,7 +984,8 @@ static uint32_t mapping_for(struct sl_nat *n, uint8_t proto, uint32_t ip, uint16
 	uint32_t m = kind_find_h(n, &k, hk, SL_NAT_V_MAP);
 	uint16_t addr, ext;
 
-	if (m != SL_NAT_NONE && !mapping_is_static(&n->map[m]) && !mapping_live(n, &n->map[m], now)) {
+	if (m != SL_NAT_NONE && !mapping_is_static(&n->map[m]) &&
+		!mapping_live(n, &n->map[m], now)) {
 		/* its sessions all expired, not reaped yet: the mapping is over
 		 * (its port cools down, the same endpoint's next mapping
 		 * included: RFC 6888 REQ-8), as when reaped in time */

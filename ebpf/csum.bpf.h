@@ -78,6 +78,19 @@ static long csum_block(__u32 i, struct csum_walk *w)
 	return 0;
 }
 
+/* The walk's next len (4, 2 or 1) bytes into the sum, as one word. */
+static __always_inline int csum_word(struct csum_walk *w, __u32 len)
+{
+	__u32 v = 0;
+
+	if (bpf_xdp_load_bytes(w->ctx, w->off, &v, len))
+		return -1;
+	w->s += v;
+	w->off += len;
+	w->n -= len;
+	return 0;
+}
+
 /* Sum of the n bytes at offset off of the frame (odd n padded with a zero
  * byte): 0 when they hold a valid Internet checksum; 1 too when they run
  * past the frame or beyond 9600 bytes. The 32-byte blocks go through
@@ -85,32 +98,17 @@ static long csum_block(__u32 i, struct csum_walk *w)
 static __always_inline __u16 csum_region(struct xdp_md *ctx, __u32 off, __u32 n)
 {
 	struct csum_walk w = {.ctx = ctx, .off = off, .n = n};
-	__u32 v = 0;
 
 	bpf_loop(300, csum_block, &w, 0);
 	if (w.bad || w.n >= 32)
 		return 1;
-	for (__u32 i = 0; i < 8 && w.n >= 4; i++) {
-		if (bpf_xdp_load_bytes(ctx, w.off, &v, 4))
+	for (__u32 i = 0; i < 8 && w.n >= 4; i++)
+		if (csum_word(&w, 4))
 			return 1;
-		w.s += v;
-		w.off += 4;
-		w.n -= 4;
-	}
-	v = 0;
-	if (w.n >= 2) {
-		if (bpf_xdp_load_bytes(ctx, w.off, &v, 2))
-			return 1;
-		w.s += v;
-		w.off += 2;
-		w.n -= 2;
-	}
-	v = 0;
-	if (w.n) { /* the odd byte's word [b, 0], as loaded little-endian */
-		if (bpf_xdp_load_bytes(ctx, w.off, &v, 1))
-			return 1;
-		w.s += v;
-	}
+	if (w.n >= 2 && csum_word(&w, 2))
+		return 1;
+	if (w.n && csum_word(&w, 1)) /* the odd byte's word [b, 0], little-endian */
+		return 1;
 	w.s = (w.s & 0xffffffff) + (w.s >> 32);
 	w.s = (w.s & 0xffffffff) + (w.s >> 32);
 	return (__u16)~csum_fold((__u32)w.s);
