@@ -154,9 +154,7 @@ static int iface_routes(struct plan *pl, const struct sl_iface *i, unsigned int 
 		c.origin = SL_ROUTE_LOCAL;
 		if ((rc = plan_route(pl, &c, line)) < 0)
 			return rc;
-		if (a->addr.family == SL_AF_INET && a->len <= 30) {
-			uint32_t host = rte_be_to_cpu_32(a->addr.v4) | (0xffffffffu >> a->len);
-			c.prefix.addr.v4 = rte_cpu_to_be_32(host);
+		if (sl_prefix_bcast4(a, &c.prefix.addr.v4)) {
 			c.nh.type = SL_NH_BROADCAST;
 			if (plan_find(pl, &c.prefix) < 0 && (rc = plan_route(pl, &c, line)) < 0)
 				return rc;

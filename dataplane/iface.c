@@ -85,12 +85,11 @@ int sl_iface_add(struct sl_iface_table *t, const struct sl_cmd_interface *c, str
 	i->n_addrs = c->n_addrs;
 	memcpy(i->addrs, c->addrs, sizeof(c->addrs[0]) * c->n_addrs);
 	for (unsigned int k = 0; k < i->n_addrs; k++) {
-		const struct sl_prefix *a = &i->addrs[k];
 		uint32_t b;
-		if (a->addr.family != SL_AF_INET || a->len > 30)
-			continue;
-		b = (ntohl(a->addr.v4) | (0xffffffffu >> a->len)) & 0xffff;
-		t->bcast4_bits[b >> 6] |= 1ull << (b & 63);
+		if (sl_prefix_bcast4(&i->addrs[k], &b)) {
+			b = ntohl(b) & 0xffff;
+			t->bcast4_bits[b >> 6] |= 1ull << (b & 63);
+		}
 	}
 	snprintf(i->name, sizeof(i->name), "%s", c->name);
 	i->has_mac = c->has_mac;
@@ -113,12 +112,8 @@ bool sl_iface_is_bcast4(const struct sl_iface_table *t, uint32_t a)
 		if (!ifc->in_use)
 			continue;
 		for (unsigned int k = 0; k < ifc->n_addrs; k++) {
-			const struct sl_prefix *p = &ifc->addrs[k];
-			uint32_t host;
-			if (p->addr.family != SL_AF_INET || p->len > 30)
-				continue;
-			host = 0xffffffffu >> p->len;
-			if ((a | host) == a && (a & ~host) == (ntohl(p->addr.v4) & ~host))
+			uint32_t b;
+			if (sl_prefix_bcast4(&ifc->addrs[k], &b) && ntohl(b) == a)
 				return true;
 		}
 	}

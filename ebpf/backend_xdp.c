@@ -139,11 +139,8 @@ static int iface_prefix_owner(const struct xb_state *s, const struct sl_prefix *
 			sl_prefix_mask(&net);
 			if ((!is_ll6(&a->addr) && prefix_eq(&net, p)) || prefix_eq(&host, p))
 				return (int)i;
-			if (a->addr.family == SL_AF_INET && a->len <= 30) {
-				host.addr.v4 = net.addr.v4 | htonl(~0u >> a->len);
-				if (prefix_eq(&host, p))
-					return (int)i;
-			}
+			if (sl_prefix_bcast4(a, &host.addr.v4) && prefix_eq(&host, p))
+				return (int)i;
 		}
 	return -1;
 }

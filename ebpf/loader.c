@@ -408,15 +408,12 @@ static int iface_routes(struct sl_xdp *x, unsigned int slot, const struct sl_cmd
 		rc = fib_put(x, &host, &nh);
 		if (rc)
 			return rc;
-		if (a->addr.family == SL_AF_INET && a->len <= 30) {
-			struct sl_prefix b = host;
-			uint32_t h;
-			b.addr.v4 = net.addr.v4 | htonl(~0u >> a->len);
+		if (sl_prefix_bcast4(a, &host.addr.v4)) { /* host: now the broadcast /32 */
+			uint32_t h = ntohl(host.addr.v4) & 0xffff;
 			nh.type = SL_XDP_NH_BROADCAST;
-			rc = fib_put(x, &b, &nh);
+			rc = fib_put(x, &host, &nh);
 			if (rc)
 				return rc;
-			h = ntohl(b.addr.v4) & 0xffff;
 			x->skel->bss->sl_bcast4_bits[h >> 6] |= 1ull << (h & 63);
 		}
 	}

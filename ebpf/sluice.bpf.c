@@ -53,8 +53,6 @@ static __always_inline __u32 ip4_options(const __u8 *ip, const void *end, __u32 
 	return 0;
 }
 
-/* The address checks of an IPv4 header (20 bytes at ip, in the frame):
- * 0 or the drop reason. */
 /* A source that is a connected subnet's directed broadcast (RFC 1812
  * 5.3.7, RFC 1122 3.2.1.3): the FIB's broadcast entry, asked only when the
  * address passes sl_bcast4_bits. */
@@ -71,6 +69,8 @@ static __always_inline int ip4_src_bcast(const __u8 *ip)
 	return nh && nh->type == SL_XDP_NH_BROADCAST;
 }
 
+/* The address checks of an IPv4 header (20 bytes at ip, in the frame):
+ * 0 or the drop reason. */
 static __always_inline __u32 ip4_addrs_bad(const __u8 *ip)
 {
 	__u8 s0 = ip[12], d0 = ip[16];

@@ -59,6 +59,12 @@ char *sl_mac_fmt(const struct sl_mac *m, char *buf, size_t len);
 
 /** Clear the host bits of @p p beyond its length. */
 void sl_prefix_mask(struct sl_prefix *p);
+/**
+ * The directed broadcast address of IPv4 subnet @p p (its host bits all
+ * ones, network order) into @p out. False for IPv6 and for a /31 or /32,
+ * which have none (RFC 1812 4.2.3.1, RFC 3021).
+ */
+bool sl_prefix_bcast4(const struct sl_prefix *p, uint32_t *out);
 /** True when @p ip lies inside @p p (same family). */
 bool sl_prefix_contains(const struct sl_prefix *p, const struct sl_ip *ip);
 /** True when both addresses are the same family and value. */
