@@ -973,10 +973,10 @@ static bool host_full(struct sl_nat *n, uint32_t h, uint64_t now)
 	return n->host[h].n_sessions >= n->limit_per_host;
 }
 
-/* The mapping of inside endpoint (proto, ip, port), created if needed. */
 static bool mapping_is_static(const struct sl_nat_mapping *m);
 static bool mapping_live(const struct sl_nat *n, const struct sl_nat_mapping *m, uint64_t now);
 
+/* The mapping of inside endpoint (proto, ip, port), created if needed. */
 static uint32_t mapping_for(struct sl_nat *n, uint8_t proto, uint32_t ip, uint16_t port,
 	uint64_t hk, uint32_t host, uint64_t now, enum sl_drop_reason *why)
 {
@@ -1037,8 +1037,6 @@ static bool sess_expired(const struct sl_nat *n, const struct sl_nat_session *s,
 {
 	return now > s->last_seen && now - s->last_seen > sl_nat_timeout(n, s);
 }
-
-static bool mapping_is_static(const struct sl_nat_mapping *m);
 
 /* A mapping lives while a session uses it (reaping may lag: check times). */
 static bool mapping_live(const struct sl_nat *n, const struct sl_nat_mapping *m, uint64_t now)
