@@ -373,6 +373,8 @@ static inline uint16_t nat_miss(struct sl_worker *w, struct rte_mbuf *m, struct 
 				return drop(w, SL_DROP_NAT_NO_SESSION);
 			return PENDING4;
 		}
+		if (!meta->nat_skip && ni->state == NS_MISS_TRUNC)
+			return drop(w, SL_DROP_BAD_L4_HEADER); /* as from inside */
 		if (meta->nat_skip || ni->state != NS_MISS)
 			return drop(w, SL_DROP_NAT_NO_SESSION);
 		if (ip[8] <= 1 && !(*nh_id != SL_NH_NONE && nh->type == SL_NH_LOCAL))

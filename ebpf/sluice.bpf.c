@@ -203,7 +203,8 @@ static __noinline int nat_miss(struct pkt *p, int kind, struct sl_xdp_nat_tuple 
 			return RC_ROUTE;
 		}
 		if (kind != NK_OK)
-			return v_drop(p, SL_DROP_NAT_NO_SESSION);
+			return v_drop(p,
+				kind == NK_TRUNC ? SL_DROP_BAD_L4_HEADER : SL_DROP_NAT_NO_SESSION);
 		if (ip[8] <= 1 && !local)
 			return v_pass(p);
 		s = nat_inbound(p, key, flags, &why);
