@@ -174,6 +174,14 @@ bool sl_prefix_bcast4(const struct sl_prefix *p, uint32_t *out)
 	return true;
 }
 
+bool sl_prefix_net4(const struct sl_prefix *p, uint32_t *out)
+{
+	if (p->addr.family != SL_AF_INET || p->len > 30)
+		return false;
+	*out = htonl(ntohl(p->addr.v4) & ~(UINT32_MAX >> p->len));
+	return true;
+}
+
 bool sl_prefix_contains(const struct sl_prefix *p, const struct sl_ip *ip)
 {
 	struct sl_prefix a = *p, b = {.addr = *ip, .len = p->len};

@@ -159,6 +159,12 @@ static int iface_routes(struct plan *pl, const struct sl_iface *i, unsigned int 
 			if (plan_find(pl, &c.prefix) < 0 && (rc = plan_route(pl, &c, line)) < 0)
 				return rc;
 		}
+		/* {subnet, 0}: an obsolete broadcast, dropped as one (RFC 1812 4.2.3.1) */
+		if (sl_prefix_net4(a, &c.prefix.addr.v4)) {
+			c.nh.type = SL_NH_BROADCAST;
+			if (plan_find(pl, &c.prefix) < 0 && (rc = plan_route(pl, &c, line)) < 0)
+				return rc;
+		}
 	}
 	return 0;
 }

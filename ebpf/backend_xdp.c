@@ -141,6 +141,8 @@ static int iface_prefix_owner(const struct xb_state *s, const struct sl_prefix *
 				return (int)i;
 			if (sl_prefix_bcast4(a, &host.addr.v4) && prefix_eq(&host, p))
 				return (int)i;
+			if (sl_prefix_net4(a, &host.addr.v4) && prefix_eq(&host, p))
+				return (int)i;
 		}
 	return -1;
 }

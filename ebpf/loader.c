@@ -416,6 +416,15 @@ static int iface_routes(struct sl_xdp *x, unsigned int slot, const struct sl_cmd
 				return rc;
 			x->skel->bss->sl_bcast4_bits[h >> 6] |= 1ull << (h & 63);
 		}
+		/* {subnet, 0}: an obsolete broadcast, dropped as one (RFC 1812
+		 * 4.2.3.1); not a martian source, so not in sl_bcast4_bits (whose
+		 * broadcasts end in two 1 bits, this in two 0 bits: never confused) */
+		if (sl_prefix_net4(a, &host.addr.v4) && host.addr.v4 != a->addr.v4) {
+			nh.type = SL_XDP_NH_BROADCAST;
+			rc = fib_put(x, &host, &nh);
+			if (rc)
+				return rc;
+		}
 	}
 	return 0;
 }

@@ -119,14 +119,16 @@ static void prefix_contains_respects_length_and_family(void **state)
 	assert_false(sl_prefix_contains(&p, &ip));
 }
 
-static void prefix_bcast4_sets_host_bits_and_none_on_31_32(void **state)
+static void prefix_bcast4_and_net4_set_host_bits_and_none_on_31_32(void **state)
 {
 	static const struct {
-		const char *prefix, *bcast;
-	} cases[] = {{"192.168.1.1/24", "192.168.1.255"}, {"10.0.0.0/8", "10.255.255.255"},
-		{"192.168.2.7/23", "192.168.3.255"}, {"203.0.113.9/30", "203.0.113.11"},
-		{"0.0.0.0/0", "255.255.255.255"}, {"10.0.0.0/31", NULL}, {"10.0.0.1/32", NULL},
-		{"fd00:1::1/64", NULL}};
+		const char *prefix, *bcast, *net;
+	} cases[] = {{"192.168.1.1/24", "192.168.1.255", "192.168.1.0"},
+		{"10.0.0.0/8", "10.255.255.255", "10.0.0.0"},
+		{"192.168.2.7/23", "192.168.3.255", "192.168.2.0"},
+		{"203.0.113.9/30", "203.0.113.11", "203.0.113.8"},
+		{"0.0.0.0/0", "255.255.255.255", "0.0.0.0"}, {"10.0.0.0/31", NULL, NULL},
+		{"10.0.0.1/32", NULL, NULL}, {"fd00:1::1/64", NULL, NULL}};
 	struct sl_prefix p;
 	struct sl_ip want;
 	uint32_t b;
@@ -136,10 +138,14 @@ static void prefix_bcast4_sets_host_bits_and_none_on_31_32(void **state)
 		assert_int_equal(sl_prefix_parse(cases[i].prefix, false, &p), 0);
 		if (cases[i].bcast == NULL) {
 			assert_false(sl_prefix_bcast4(&p, &b));
+			assert_false(sl_prefix_net4(&p, &b));
 			continue;
 		}
 		assert_int_equal(sl_ip_parse(cases[i].bcast, &want), 0);
 		assert_true(sl_prefix_bcast4(&p, &b));
+		assert_int_equal(b, want.v4);
+		assert_int_equal(sl_ip_parse(cases[i].net, &want), 0);
+		assert_true(sl_prefix_net4(&p, &b));
 		assert_int_equal(b, want.v4);
 	}
 }
@@ -203,7 +209,7 @@ int main(void)
 		cmocka_unit_test(prefix_parse_checks_length),
 		cmocka_unit_test(prefix_mask_clears_host_bits),
 		cmocka_unit_test(prefix_contains_respects_length_and_family),
-		cmocka_unit_test(prefix_bcast4_sets_host_bits_and_none_on_31_32),
+		cmocka_unit_test(prefix_bcast4_and_net4_set_host_bits_and_none_on_31_32),
 		cmocka_unit_test(ip_fmt_round_trips),
 		cmocka_unit_test(ip_equal_compares_family_and_value),
 		cmocka_unit_test(mac_parse_accepts_both_cases),

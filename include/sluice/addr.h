@@ -65,6 +65,13 @@ void sl_prefix_mask(struct sl_prefix *p);
  * which have none (RFC 1812 4.2.3.1, RFC 3021).
  */
 bool sl_prefix_bcast4(const struct sl_prefix *p, uint32_t *out);
+/**
+ * The network address {<Network-prefix>, 0} of IPv4 subnet @p p (its host
+ * bits all zero, network order) into @p out: an obsolete broadcast form a
+ * router discards or treats as a broadcast (RFC 1812 4.2.3.1). False for
+ * IPv6 and for a /31 or /32, whose addresses are all hosts (RFC 3021).
+ */
+bool sl_prefix_net4(const struct sl_prefix *p, uint32_t *out);
 /** True when @p ip lies inside @p p (same family). */
 bool sl_prefix_contains(const struct sl_prefix *p, const struct sl_ip *ip);
 /** True when both addresses are the same family and value. */
