@@ -307,6 +307,7 @@ static const char *slow_kind_name(unsigned int k)
 		[SL_SLOW_TTL] = "ttl-exceeded (icmp time exceeded)",
 		[SL_SLOW_NEIGH_MISS] = "neighbour-miss (hold + resolve)",
 		[SL_SLOW_TOO_BIG] = "too-big (fragment or icmp)",
+		[SL_SLOW_BAD_OPTS4] = "bad-ip-options (icmp parameter problem)",
 	};
 
 	return k < sizeof(names) / sizeof(names[0]) && names[k] ? names[k] : "?";

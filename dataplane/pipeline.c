@@ -63,26 +63,16 @@ static inline uint16_t ip4_hdr_sum20(const uint8_t *ip)
 	return (uint16_t)~acc;
 }
 
-/* Scan IPv4 options: source routes are refused, a malformed list too. */
-static inline int ip4_options(struct sl_worker *w, const uint8_t *ip, unsigned int ihl)
+/* IPv4 options: source routes are refused; a malformed list draws a
+ * parameter problem (the slow path). 0: go on, else the verdict. */
+static inline uint16_t ip4_options(
+	struct sl_worker *w, struct sl_meta *meta, const uint8_t *ip, unsigned int ihl)
 {
-	unsigned int i = 20;
+	int r = sl_ip4_options_scan(ip, ihl);
 
-	while (i < ihl) {
-		uint8_t t = ip[i];
-		if (t == 0)
-			break;
-		if (t == 1) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= ihl || ip[i + 1] < 2 || i + ip[i + 1] > ihl)
-			return drop(w, SL_DROP_BAD_IP_OPTIONS);
-		if (t == 131 || t == 137)
-			return drop(w, SL_DROP_SOURCE_ROUTE);
-		i += ip[i + 1];
-	}
-	return 0;
+	if (r == SL_IP4_OPT_SOURCE_ROUTE)
+		return drop(w, SL_DROP_SOURCE_ROUTE);
+	return r > 0 ? slow(meta, SL_SLOW_BAD_OPTS4) : 0;
 }
 
 static inline uint16_t classify4(struct sl_worker *w, struct sl_meta *meta, const uint8_t *ip,
@@ -100,8 +90,11 @@ static inline uint16_t classify4(struct sl_worker *w, struct sl_meta *meta, cons
 		return drop(w, SL_DROP_BAD_IP_HEADER);
 	if ((ihl == 20 ? ip4_hdr_sum20(ip) : sl_csum(ip, ihl)) != 0)
 		return drop(w, SL_DROP_BAD_IP_HEADER);
-	if (ihl > 20 && ip4_options(w, ip, ihl))
-		return SL_V_DROP;
+	if (ihl > 20) {
+		uint16_t v = ip4_options(w, meta, ip, ihl);
+		if (v)
+			return v;
+	}
 	s0 = ip[12];
 	d0 = ip[16];
 	if (s0 == 0 || s0 == 127 || s0 >= 224 || sl_iface_bcast4_src(&w->dp->ifs, rd32(ip + 12)))

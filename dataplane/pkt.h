@@ -67,6 +67,60 @@ static inline void st16(void *p, uint16_t v)
 	memcpy(p, &v, 2);
 }
 
+/** sl_ip4_options_scan(): a loose or strict source route (RFC 7126). */
+#define SL_IP4_OPT_SOURCE_ROUTE (-1)
+
+/**
+ * Scan the options of the IPv4 header at @p ip (@p ihl bytes, > 20).
+ * @return 0 when the list is well formed, SL_IP4_OPT_SOURCE_ROUTE at an LSRR
+ * or SSRR, else the offset in the header of the octet where it is malformed
+ * (a Parameter Problem's pointer, RFC 1812 4.3.3.5, at the octet Linux's
+ * ip_options_compile() names): an option without room for its length, or
+ * whose length is below 2 or runs past the header (its type octet); a
+ * Record Route or Timestamp (RFC 791) too short (its length octet), with a
+ * pointer below its first slot or with room for part of a slot (its
+ * pointer octet); a Router Alert (RFC 2113) shorter than 4 (its length
+ * octet). Record Route and Timestamp are forwarded unchanged, not filled.
+ */
+static inline int sl_ip4_options_scan(const uint8_t *ip, unsigned int ihl)
+{
+	unsigned int i = 20;
+
+	while (i < ihl) {
+		unsigned int t = ip[i], len, ptr;
+
+		if (t == 0)
+			break;
+		if (t == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= ihl)
+			return (int)i;
+		len = ip[i + 1];
+		if (len < 2 || i + len > ihl)
+			return (int)i;
+		if (t == 131 || t == 137)
+			return SL_IP4_OPT_SOURCE_ROUTE;
+		if (t == 7 || t == 68) { /* Record Route, Timestamp */
+			unsigned int min = t == 7 ? 3 : 4, slot = 4;
+			if (len < min)
+				return (int)i + 1;
+			ptr = ip[i + 2];
+			if (ptr < min + 1)
+				return (int)i + 2;
+			if (t == 68 && ((ip[i + 3] & 0x0f) == 1 || (ip[i + 3] & 0x0f) == 3))
+				slot = 8; /* address and timestamp */
+			if (ptr <= len && ptr + slot - 1 > len)
+				return (int)i + 2;
+		} else if (t == 148 && len < 4) { /* Router Alert */
+			return (int)i + 1;
+		}
+		i += len;
+	}
+	return 0;
+}
+
 static inline bool mac_eq(const uint8_t *a, const uint8_t *b)
 {
 	uint32_t a4, b4;

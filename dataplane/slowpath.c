@@ -330,6 +330,10 @@ void sl_slow_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	case SL_SLOW_NAT_ICMP:
 		nat_icmp_input(s, m, now);
 		return;
+	case SL_SLOW_BAD_OPTS4: /* the pointer names the bad octet (RFC 792) */
+		icmp_error(s, m, SL_DROP_BAD_IP_OPTIONS, 12, 0,
+			(uint32_t)sl_ip4_options_scan(ip, (ip[0] & 0x0f) * 4u) << 24, now);
+		return;
 	default:
 		slow_drop(s, m, SL_DROP_LOCAL_UNHANDLED);
 		return;

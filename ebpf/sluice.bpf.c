@@ -21,7 +21,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define RC_FWD	     (-3) /* translated: forward to p->ndst */
 #define RC_MISS	     (-4) /* no live session: the miss rules */
 
-/* IPv4 options: source routes are refused, a malformed list too. */
+/* IPv4 options: source routes are refused (SL_DROP_SOURCE_ROUTE); a
+ * malformed list is SL_DROP_BAD_IP_OPTIONS, by the rules of sluice-dp's
+ * sl_ip4_options_scan() (dataplane/pkt.h), which are those of the kernel
+ * that then gets the packet and answers with a Parameter Problem. */
 static __always_inline __u32 ip4_options(const __u8 *ip, const void *end, __u32 ihl)
 {
 	__u32 i = 20;
@@ -48,6 +51,22 @@ static __always_inline __u32 ip4_options(const __u8 *ip, const void *end, __u32 
 			return SL_DROP_BAD_IP_OPTIONS;
 		if (t == 131 || t == 137)
 			return SL_DROP_SOURCE_ROUTE;
+		if (t == 7 || t == 68) { /* Record Route, Timestamp (RFC 791) */
+			__u32 min = t == 7 ? 3 : 4, slot = 4, ptr;
+			/* (len >= min: o + min is inside the header, in the frame) */
+			if (len < min || (const void *)(o + min) > end)
+				return SL_DROP_BAD_IP_OPTIONS;
+			ptr = o[2];
+			if (ptr < min + 1)
+				return SL_DROP_BAD_IP_OPTIONS;
+			if (t == 68 && (const void *)(o + 4) <= end &&
+				((o[3] & 0x0f) == 1 || (o[3] & 0x0f) == 3))
+				slot = 8;
+			if (ptr <= len && ptr + slot - 1 > len)
+				return SL_DROP_BAD_IP_OPTIONS;
+		} else if (t == 148 && len < 4) { /* Router Alert (RFC 2113) */
+			return SL_DROP_BAD_IP_OPTIONS;
+		}
 		i = j + len;
 	}
 	return 0;
@@ -572,6 +591,8 @@ static __noinline int ipv4(struct pkt *p)
 		return v_drop(p, SL_DROP_BAD_IP_HEADER);
 	if (ihl > 20) {
 		r = ip4_options(ip, end, ihl);
+		if (r == SL_DROP_BAD_IP_OPTIONS)
+			return v_pass(p); /* the kernel sends the parameter problem */
 		if (r)
 			return v_drop(p, r);
 	}

@@ -41,6 +41,7 @@ enum sl_slow_kind {
 	SL_SLOW_TOO_BIG,    /**< over the egress MTU: fragment or ICMP */
 	SL_SLOW_NAT_FRAG,   /**< IPv4 fragment on a NAT interface */
 	SL_SLOW_NAT_ICMP,   /**< ICMP error on a NAT interface (RFC 5508) */
+	SL_SLOW_BAD_OPTS4,  /**< bad-ip-options: count + ICMP parameter problem */
 };
 
 /**
