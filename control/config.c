@@ -16,7 +16,7 @@
 #define MTU_DEFAULT  1500
 #define MTU_IPV6_MIN 1280
 /* Keeps file-check references (see ref_make) below the hash-slot markers. */
-#define CMDS_MAX (UINT32_MAX / (SL_IFACE_ADDRS_MAX * 4) - 2)
+#define CMDS_MAX (UINT32_MAX / (SL_IFACE_ADDRS_MAX * 5) - 2)
 
 #define NAME_RULE "1..31 characters of A-Z a-z 0-9 _ . -, starting with a letter"
 
@@ -878,16 +878,18 @@ enum key_kind { KEY_NAME, KEY_DEVVLAN, KEY_FIB, KEY_NEIGH };
 
 /*
  * What will sit in the FIB: an interface address gives its connected subnet,
- * itself as a host route and, for IPv4 /30 and shorter, the subnet broadcast;
- * a static route must not collide with any of them.
+ * itself as a host route and, for IPv4 /30 and shorter, the subnet broadcast
+ * and the subnet's network address (dropped as a broadcast, RFC 1812
+ * 4.2.3.1); a static route must not collide with any of them.
  */
-enum fib_kind { FIB_CONNECTED, FIB_HOST, FIB_BROADCAST, FIB_STATIC };
-#define FIB_KINDS 4
+enum fib_kind { FIB_CONNECTED, FIB_HOST, FIB_BROADCAST, FIB_NETWORK, FIB_STATIC };
+#define FIB_KINDS 5
 
 static const char *const fib_kind_names[] = {
 	[FIB_CONNECTED] = "connected subnet",
 	[FIB_HOST] = "address",
 	[FIB_BROADCAST] = "subnet broadcast address",
+	[FIB_NETWORK] = "subnet network address",
 	[FIB_STATIC] = "route",
 };
 
@@ -983,6 +985,9 @@ static bool derived_prefix(const struct sl_prefix *a, enum fib_kind kind, struct
 			return false;
 		out->addr.v4 = htonl(ntohl(a->addr.v4) | UINT32_MAX >> a->len);
 		return true;
+	case FIB_NETWORK:
+		out->len = 32;
+		return sl_prefix_net4(a, &out->addr.v4);
 	case FIB_STATIC:
 		break;
 	}
@@ -1178,9 +1183,10 @@ static int check_iface_addrs(struct check *ck, uint32_t i, struct perr *e)
 					return out_of_memory(e);
 				continue;
 			}
-			/* Secondary addresses share their subnet; subnets may share a broadcast. */
+			/* Secondary addresses share their subnet; subnets may share a
+			 * broadcast or network address. */
 			if (ref_kind(old) == kind &&
-				(kind == FIB_BROADCAST ||
+				(kind == FIB_BROADCAST || kind == FIB_NETWORK ||
 					(kind == FIB_CONNECTED && ref_cmd(old) == i)))
 				continue;
 			fib_entry(ck, ref, mine, sizeof(mine));

@@ -876,6 +876,8 @@ static void file_rejects_route_that_clashes_with_interface_prefixes(void **state
 	file_fails(text, 3, "clashes with the address 10.0.0.1 of 'a'");
 	snprintf(text, sizeof(text), "%sroute add 10.0.0.255/32 via 10.0.1.2\n", head);
 	file_fails(text, 3, "clashes with the subnet broadcast address 10.0.0.255 of 'a'");
+	snprintf(text, sizeof(text), "%sroute add 10.0.0.0/32 via 10.0.1.2\n", head);
+	file_fails(text, 3, "clashes with the subnet network address 10.0.0.0 of 'a'");
 	snprintf(text, sizeof(text), "%sroute del 10.0.1.0/24\n", head);
 	file_fails(text, 3,
 		"route del 10.0.1.0/24: that is the connected subnet 10.0.1.0/24 of 'b' "
@@ -892,6 +894,11 @@ static void file_rejects_interface_prefix_that_is_already_a_route(void **state)
 		   "interface b device e address 10.0.0.255/32\n",
 		2,
 		"address 10.0.0.255 of 'b' clashes with the subnet broadcast address 10.0.0.255 "
+		"of 'a' (line 1)");
+	file_fails("interface a device d address 10.0.0.1/24\n"
+		   "interface b device e address 10.0.0.0/32\n",
+		2,
+		"address 10.0.0.0 of 'b' clashes with the subnet network address 10.0.0.0 "
 		"of 'a' (line 1)");
 }
 
