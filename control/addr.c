@@ -182,6 +182,31 @@ bool sl_prefix_net4(const struct sl_prefix *p, uint32_t *out)
 	return true;
 }
 
+const char *sl_onlink_problem(const struct sl_prefix *addrs, unsigned int n, const struct sl_ip *ip)
+{
+	bool on_link = false;
+
+	if (ip->family == SL_AF_INET6 && ip->v6[0] == 0xfe && (ip->v6[1] & 0xc0) == 0x80)
+		return NULL;
+	for (unsigned int i = 0; i < n; i++) {
+		const struct sl_prefix *p = &addrs[i];
+		struct sl_prefix net = *p;
+		uint32_t b;
+
+		if (!sl_prefix_contains(p, ip))
+			continue;
+		on_link = true;
+		if (sl_ip_equal(&p->addr, ip))
+			return "is the address of";
+		sl_prefix_mask(&net);
+		if (p->len < (ip->family == SL_AF_INET ? 31 : 127) && sl_ip_equal(&net.addr, ip))
+			return "is a subnet's network address on";
+		if (sl_prefix_bcast4(p, &b) && b == ip->v4)
+			return "is a subnet's broadcast address on";
+	}
+	return on_link ? NULL : "is not on a connected subnet of";
+}
+
 bool sl_prefix_contains(const struct sl_prefix *p, const struct sl_ip *ip)
 {
 	struct sl_prefix a = *p, b = {.addr = *ip, .len = p->len};

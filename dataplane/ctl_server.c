@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -20,12 +21,16 @@
 #define READ_CHUNK    (256 * 1024)
 #define ACCEPT_BURST  4
 #define PEER_GROUPS_N 256
+#define BACKLOG	      128   /* connections waiting for a free slot */
+#define IDLE_EVICT_MS 2000  /* idle this long: closed when others wait */
+#define STALL_MS      30000 /* a request begun and not finished: closed */
 
 struct conn {
 	int fd; /* -1: free */
 	uint32_t uid;
 	bool refused; /* answered with a refusal: close once sent */
 	bool closing;
+	uint64_t active_ms; /* last accept, bytes read or written (mono_ms) */
 	struct sl_ctl_buf in;
 	struct sl_ctl_buf out;
 	size_t out_off;
@@ -183,7 +188,7 @@ int sl_ctl_server_create(
 		unlink(conf->path);
 		goto fail;
 	}
-	if (listen(s->lfd, 16) < 0) {
+	if (listen(s->lfd, BACKLOG) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "listen %s: %s", conf->path, strerror(errno));
 		unlink(conf->path);
@@ -253,25 +258,56 @@ static bool peer_allowed(struct sl_ctl_server *s, struct conn *c, char *why, siz
 	return false;
 }
 
+/* A connection waits in the listening socket's backlog. */
+static bool conn_waiting(const struct sl_ctl_server *s)
+{
+	struct pollfd p = {.fd = s->lfd, .events = POLLIN};
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+/*
+ * A slot for a new connection: a free one, else (when one waits) that of
+ * the connection idle longest, if idle for IDLE_EVICT_MS with no request
+ * in progress (a controller that connected and went quiet: it reconnects
+ * when it has something to say), else NULL: the new ones wait in the
+ * backlog until a slot frees.
+ */
+static struct conn *free_slot(struct sl_ctl_server *s, uint64_t now)
+{
+	struct conn *idle = NULL;
+
+	for (unsigned int i = 0; i < CONNS_MAX; i++) {
+		struct conn *c = &s->conns[i];
+		if (c->fd < 0)
+			return c;
+		if (!c->tracing && !c->refused && c->in.len == 0 && c->out.len == 0 &&
+			now - c->active_ms >= IDLE_EVICT_MS &&
+			(idle == NULL || c->active_ms < idle->active_ms))
+			idle = c;
+	}
+	if (idle == NULL || !conn_waiting(s))
+		return NULL;
+	conn_close(s, idle);
+	return idle;
+}
+
 static void accept_new(struct sl_ctl_server *s)
 {
+	uint64_t now = mono_ms();
+
 	for (int k = 0; k < ACCEPT_BURST; k++) {
 		char why[SL_CTL_MSGLEN];
-		struct conn *c = NULL;
-		int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct conn *c = free_slot(s, now);
+		int fd;
 
+		if (c == NULL)
+			return;
+		fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		for (unsigned int i = 0; i < CONNS_MAX; i++)
-			if (s->conns[i].fd < 0) {
-				c = &s->conns[i];
-				break;
-			}
-		if (c == NULL) {
-			close(fd); /* the client sees EOF: too many controllers at once */
-			continue;
-		}
 		c->fd = fd;
+		c->active_ms = now;
 		if (!peer_allowed(s, c, why, sizeof(why))) {
 			fprintf(stderr, "sluice-dp: control: refused a connection: %s\n", why);
 			reply(c, 0, -EACCES, why, NULL, 0, 0);
@@ -415,6 +451,7 @@ static bool conn_write(struct sl_ctl_server *s, struct conn *c)
 			return false;
 		}
 		c->out_off += (size_t)k;
+		c->active_ms = mono_ms();
 	}
 	sl_ctl_buf_reset(&c->out);
 	c->out_off = 0;
@@ -483,6 +520,7 @@ static unsigned int conn_read(struct sl_ctl_server *s, struct conn *c)
 		if (k < 0)
 			break;
 		c->in.len += (size_t)k;
+		c->active_ms = mono_ms();
 		if (want == (size_t)k)
 			break; /* what the header announced is in */
 		want -= (size_t)k;
@@ -504,6 +542,15 @@ unsigned int sl_ctl_server_poll(struct sl_ctl_server *s)
 			continue;
 		if (c->tracing)
 			trace_progress(s, c);
+		if ((c->in.len > 0 || c->out.len > 0) && !c->tracing &&
+			mono_ms() - c->active_ms > STALL_MS) {
+			fprintf(stderr,
+				"sluice: control: closed a connection stalled for %d s in the "
+				"middle of a %s\n",
+				STALL_MS / 1000, c->out.len > 0 ? "reply" : "request");
+			conn_close(s, c);
+			continue;
+		}
 		if (c->out.len > 0 && !conn_write(s, c))
 			continue;
 		if (c->refused) {

@@ -455,13 +455,39 @@ static int plan_cmd(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 		rc_.nh.iface = dev->id;
 		rc_.nh.neigh = SL_NEIGH_NONE;
 		if (c->route.has_via) {
+			const char *why =
+				sl_onlink_problem(dev->addrs, dev->n_addrs, &c->route.via);
+			char b2[64];
 			if (c->route.via.family != c->route.prefix.addr.family)
 				return fail(err, errlen, line,
 					"route add %s: gateway family differs", b1);
+			if (why)
+				return fail(err, errlen, line, "route add %s: gateway %s %s '%s'",
+					b1, sl_ip_fmt(&c->route.via, b2, sizeof(b2)), why,
+					dev->name);
 			rc_.nh.type = SL_NH_GATEWAY;
 			rc_.nh.gw = c->route.via;
 		} else {
 			rc_.nh.type = SL_NH_CONNECTED;
+		}
+		{
+			/* an add never replaces: what is there is deleted first */
+			enum sl_route_origin o = SL_ROUTE_STATIC;
+			int k = plan_find(pl, &c->route.prefix);
+			bool there =
+				k >= 0 ? !pl->rc[k].del
+				       : sl_fib_get(&dp->fib, &c->route.prefix, &o) != SL_NH_NONE;
+			if (there && (k >= 0 ? pl->rc[k].origin : o) != SL_ROUTE_STATIC &&
+				(k >= 0 ? pl->rc[k].origin : o) != SL_ROUTE_KERNEL)
+				return fail(err, errlen, line,
+					"route add %s: the prefix of an interface address "
+					"(connected, local or broadcast)",
+					b1);
+			if (there)
+				return fail(err, errlen, line,
+					"route add %s: already exists (remove it first with "
+					"'route del %s')",
+					b1, b1);
 		}
 		return plan_route(pl, &rc_, line);
 	}
@@ -491,6 +517,13 @@ static int plan_cmd(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 		if (!ip_is_ll6(&c->neigh.ip) && connected_iface(&pl->ifs, &c->neigh.ip) != dev)
 			return fail(err, errlen, line, "neighbor %s: not on a subnet of %s", b1,
 				dev->name);
+		if (c->type == SL_CMD_NEIGH_ADD) {
+			const char *why = sl_onlink_problem(dev->addrs, dev->n_addrs, &c->neigh.ip);
+			if (why)
+				return fail(err, errlen, line,
+					"neighbor add %s: address %s %s '%s'", b1, b1, why,
+					dev->name);
+		}
 		if (c->type == SL_CMD_NEIGH_DEL && !neigh_will_exist(dp, pl, c))
 			return fail(err, errlen, line, "neighbor del %s dev %s: no such neighbour",
 				b1, dev->name);

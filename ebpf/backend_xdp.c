@@ -106,6 +106,14 @@ static bool prefix_eq(const struct sl_prefix *a, const struct sl_prefix *b)
 	return a->len == b->len && sl_ip_equal(&a->addr, &b->addr);
 }
 
+/* The host route (/32, /128) of interface address @p a. */
+static struct sl_prefix host_of(const struct sl_prefix *a)
+{
+	struct sl_prefix p = {.addr = a->addr, .len = a->addr.family == SL_AF_INET ? 32 : 128};
+
+	return p;
+}
+
 static bool is_ll6(const struct sl_ip *ip)
 {
 	return ip->family == SL_AF_INET6 && ip->v6[0] == 0xfe && (ip->v6[1] & 0xc0) == 0x80;
@@ -208,10 +216,61 @@ static int plan_iface(struct xdp_backend *b, struct xb_state *s, const struct sl
 	return 0;
 }
 
-static int plan_route(
-	struct xb_state *s, struct sl_cmd *c, unsigned int line, char *err, size_t errlen)
+/* The distinct FIB prefixes of the interfaces' addresses of family @p v6. */
+static unsigned int iface_fib_entries(const struct xb_state *s, int v6)
 {
-	char b1[64];
+	struct sl_prefix *seen = NULL;
+	unsigned int n = 0, cap = 0;
+
+	for (unsigned int i = 0; i < s->n_ifaces; i++)
+		for (unsigned int k = 0; k < s->ifaces[i].n_addrs; k++) {
+			const struct sl_prefix *a = &s->ifaces[i].addrs[k];
+			struct sl_prefix d[4];
+			unsigned int nd = 0;
+			uint32_t v4;
+			if ((a->addr.family == SL_AF_INET6) != v6)
+				continue;
+			d[nd] = *a;
+			sl_prefix_mask(&d[nd]);
+			if (!is_ll6(&a->addr) && a->len < (v6 ? 128 : 32))
+				nd++;
+			d[nd++] = host_of(a);
+			if (sl_prefix_bcast4(a, &v4)) {
+				d[nd] = host_of(a);
+				d[nd++].addr.v4 = v4;
+			}
+			if (sl_prefix_net4(a, &v4)) {
+				d[nd] = host_of(a);
+				d[nd++].addr.v4 = v4;
+			}
+			for (unsigned int j = 0; j < nd; j++) {
+				bool dup = false;
+				for (unsigned int m = 0; m < n && !dup; m++)
+					dup = prefix_eq(&seen[m], &d[j]);
+				if (dup)
+					continue;
+				if (n == cap) {
+					void *p = realloc(
+						seen, (cap = cap ? 2 * cap : 16) * sizeof(*seen));
+					if (p == NULL) {
+						free(seen);
+						return UINT32_MAX; /* (then every add is refused) */
+					}
+					seen = p;
+				}
+				seen[n++] = d[j];
+			}
+		}
+	free(seen);
+	return n;
+}
+
+static int plan_route(struct xdp_backend *b, struct xb_state *s, struct sl_cmd *c,
+	unsigned int line, char *err, size_t errlen)
+{
+	int v6 = c->route.prefix.addr.family == SL_AF_INET6;
+	const char *why;
+	char b1[64], b2[64];
 	int k, dev;
 
 	sl_prefix_fmt(&c->route.prefix, b1, sizeof(b1));
@@ -225,8 +284,13 @@ static int plan_route(
 					: "route del %s: no such route",
 				b1);
 		drop_at(s->routes, &s->n_routes, sizeof(*s->routes), (unsigned int)k);
+		s->n_fib_routes[v6]--;
 		return 0;
 	}
+	if (k >= 0)
+		return fail(err, errlen, line,
+			"route add %s: already exists (remove it first with 'route del %s')", b1,
+			b1);
 	if (iface_prefix_owner(s, &c->route.prefix) >= 0)
 		return fail(err, errlen, line,
 			"route add %s: the prefix of an interface address (connected, local or "
@@ -248,12 +312,26 @@ static int plan_route(
 	} else {
 		return fail(err, errlen, line, "route add %s: needs 'via' or 'dev'", b1);
 	}
-	if (k < 0) {
+	if (c->route.has_via && (why = sl_onlink_problem(s->ifaces[dev].addrs,
+					 s->ifaces[dev].n_addrs, &c->route.via)) != NULL)
+		return fail(err, errlen, line, "route add %s: gateway %s %s '%s'", b1,
+			sl_ip_fmt(&c->route.via, b2, sizeof(b2)), why, s->ifaces[dev].name);
+	if (s->iface_fib_for != s->n_ifaces + 1) {
+		s->iface_fib[0] = iface_fib_entries(s, 0);
+		s->iface_fib[1] = iface_fib_entries(s, 1);
+		s->iface_fib_for = s->n_ifaces + 1;
+	}
+	/* the whole batch is refused, nothing half-applied, when the map is full */
+	if ((uint64_t)s->iface_fib[v6] + s->n_fib_routes[v6] + 1 > b->fib_cap[v6])
+		return fail(err, errlen, line, "route add %s: FIB full (%u %s entries)", b1,
+			b->fib_cap[v6], v6 ? "IPv6" : "IPv4");
+	{
 		void *a = push(s->routes, &s->n_routes, sizeof(*s->routes));
 		if (a == NULL)
 			return -ENOMEM;
 		s->routes = a;
 		k = (int)s->n_routes - 1;
+		s->n_fib_routes[v6]++;
 	}
 	s->routes[k].prefix = c->route.prefix;
 	s->routes[k].kernel = c->route.kernel;
@@ -276,6 +354,13 @@ static int plan_neigh(struct xdp_backend *b, struct xb_state *s, const struct sl
 	if (!is_ll6(&c->neigh.ip) && connected_iface(s, &c->neigh.ip) != dev)
 		return fail(
 			err, errlen, line, "neighbor %s: not on a subnet of %s", b1, c->neigh.dev);
+	if (c->type == SL_CMD_NEIGH_ADD) {
+		const char *why = sl_onlink_problem(
+			s->ifaces[dev].addrs, s->ifaces[dev].n_addrs, &c->neigh.ip);
+		if (why)
+			return fail(err, errlen, line, "neighbor add %s: address %s %s '%s'", b1,
+				b1, why, c->neigh.dev);
+	}
 	for (unsigned int i = 0; i < s->n_neighs; i++)
 		if (strcmp(s->neighs[i].dev, c->neigh.dev) == 0 &&
 			sl_ip_equal(&s->neighs[i].ip, &c->neigh.ip)) {
@@ -445,7 +530,7 @@ static int plan(struct xdp_backend *b, const struct sl_cmd_list *l, bool startup
 			break;
 		case SL_CMD_ROUTE_ADD:
 		case SL_CMD_ROUTE_DEL:
-			rc = plan_route(ns, &c, line, err, errlen);
+			rc = plan_route(b, ns, &c, line, err, errlen);
 			break;
 		case SL_CMD_NEIGH_ADD:
 		case SL_CMD_NEIGH_DEL:
@@ -506,6 +591,7 @@ void xb_init(struct xdp_backend *b, struct sl_xdp *x, uint32_t sessions_max,
 	memset(b, 0, sizeof(*b));
 	b->x = x;
 	b->sessions_max = sessions_max;
+	sl_xdp_fib_capacity(x, b->fib_cap);
 	b->n_cpus = n > 0 ? (uint32_t)n : 1;
 	b->resolve = resolve;
 	b->resolve_arg = resolve_arg;

@@ -44,12 +44,17 @@ struct xb_state {
 	unsigned int n_neighs;
 	uint16_t pb_size; /**< nat port-block size (0: off) */
 	uint8_t pb_per_host;
+	unsigned int n_fib_routes[2]; /**< routes of routes[] by family: [0] IPv4, [1] IPv6 */
+	/** FIB entries the interfaces make (connected, local, broadcast, network)
+	 * by family, counted when there were iface_fib_for - 1 interfaces */
+	unsigned int iface_fib[2], iface_fib_for;
 };
 
 struct xdp_backend {
 	struct sl_xdp *x;
 	struct xb_state st;
 	uint32_t sessions_max; /**< load-time `nat sessions max` */
+	uint32_t fib_cap[2];   /**< the FIB maps' sizes: [0] IPv4, [1] IPv6 */
 	uint32_t n_cpus;       /**< HELLO n_workers */
 	sl_xdp_resolve_fn resolve;
 	void *resolve_arg;

@@ -328,6 +328,12 @@ int sl_xdp_iface_slot(const struct sl_xdp *x, const char *name)
 	return -ENOENT;
 }
 
+void sl_xdp_fib_capacity(const struct sl_xdp *x, uint32_t cap[2])
+{
+	cap[0] = bpf_map__max_entries(x->skel->maps.sl_fib4);
+	cap[1] = bpf_map__max_entries(x->skel->maps.sl_fib6);
+}
+
 unsigned int sl_xdp_iface_count(const struct sl_xdp *x)
 {
 	return x->n_ifaces;

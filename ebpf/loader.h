@@ -89,6 +89,8 @@ int sl_xdp_iface_slot(const struct sl_xdp *x, const char *name);
 
 /** Number of interfaces and the name of @p slot (NULL if none). */
 unsigned int sl_xdp_iface_count(const struct sl_xdp *x);
+/** The FIB maps' sizes in entries: @p cap[0] IPv4, @p cap[1] IPv6. */
+void sl_xdp_fib_capacity(const struct sl_xdp *x, uint32_t cap[2]);
 const char *sl_xdp_iface_name(const struct sl_xdp *x, unsigned int slot);
 
 /** Device ifindex of @p slot (as resolved), 0 if none. */

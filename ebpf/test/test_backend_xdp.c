@@ -162,6 +162,85 @@ static void neighbour_del_of_none_is_refused(void **state)
 	assert_int_equal(apply(f, "neighbor del 192.168.1.97 dev lan0"), -EINVAL);
 }
 
+/* An add never replaces (as on sluice-dp): the route stays as it was. */
+static void duplicate_route_add_is_refused(void **state)
+{
+	struct fx *f = *state;
+	const struct sl_ctl_route_rec *r;
+	char b[64];
+
+	assert_int_equal(apply(f, "route add 10.9.0.0/16 via 192.168.1.254"), 0);
+	assert_int_equal(apply(f, "route add 10.9.0.0/16 via 192.168.1.253"), -EINVAL);
+	assert_non_null(strstr(f->err, "already exists"));
+	assert_int_equal(apply(f, "route add 10.8.0.0/16 via 192.168.1.254\n"
+				  "route add 10.8.0.0/16 via 192.168.1.253"),
+		-EINVAL);
+	assert_non_null(strstr(f->err, "line 2"));
+	assert_null(find_route(f, "10.8.0.0/16"));
+	r = find_route(f, "10.9.0.0/16");
+	assert_non_null(r);
+	assert_string_equal(sl_ip_fmt(&r->gw, b, sizeof(b)), "192.168.1.254");
+	assert_int_equal(apply(f, "route del 10.9.0.0/16\n"
+				  "route add 10.9.0.0/16 via 192.168.1.253"),
+		0);
+}
+
+/* The gateway of a route named with dev (and a neighbour) must be on that
+ * interface's subnets, and not its address, network or broadcast address,
+ * as the config file check says. */
+static void gateway_off_the_named_interface_is_refused(void **state)
+{
+	struct fx *f = *state;
+	static const struct {
+		const char *cmd, *why;
+	} bad[] = {
+		{"route add 10.0.0.0/8 via 192.168.1.254 dev wan0",
+			"is not on a connected subnet of 'wan0'"},
+		{"route add 10.0.0.0/8 via 192.168.1.1", "is the address of 'lan0'"},
+		{"route add 10.0.0.0/8 via 192.168.1.255 dev lan0", "broadcast address on 'lan0'"},
+		{"route add 10.0.0.0/8 via 192.168.1.0 dev lan0", "network address on 'lan0'"},
+		{"neighbor add 192.168.1.1 lladdr 02:00:00:00:01:20 dev lan0",
+			"is the address of 'lan0'"},
+		{"neighbor add 192.168.1.255 lladdr 02:00:00:00:01:20 dev lan0",
+			"broadcast address"},
+	};
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(apply(f, bad[i].cmd), -EINVAL);
+		if (strstr(f->err, bad[i].why) == NULL)
+			fail_msg("%s: %s", bad[i].cmd, f->err);
+	}
+	assert_null(find_route(f, "10.0.0.0/8"));
+}
+
+/* A batch that would overflow the FIB map is refused whole, at its line
+ * (the map size made small here: the interfaces' 8 entries and the
+ * default route leave room for 3). */
+static void batch_beyond_the_fib_is_refused_whole(void **state)
+{
+	struct fx *f = *state;
+
+	f->b.fib_cap[0] = 12;
+	assert_int_equal(apply(f, "route add 10.1.0.0/16 via 192.168.1.254\n"
+				  "route add 10.2.0.0/16 via 192.168.1.254\n"
+				  "route add 10.3.0.0/16 via 192.168.1.254\n"
+				  "route add 10.4.0.0/16 via 192.168.1.254"),
+		-EINVAL);
+	assert_non_null(strstr(f->err, "line 4"));
+	assert_non_null(strstr(f->err, "FIB full"));
+	assert_null(find_route(f, "10.1.0.0/16"));
+	assert_int_equal(apply(f, "route add 10.1.0.0/16 via 192.168.1.254\n"
+				  "route add 10.2.0.0/16 via 192.168.1.254\n"
+				  "route add 10.3.0.0/16 via 192.168.1.254"),
+		0);
+	assert_int_equal(apply(f, "route add 10.4.0.0/16 via 192.168.1.254"), -EINVAL);
+	/* a del makes room, in the same batch */
+	assert_int_equal(apply(f, "route del 10.1.0.0/16\n"
+				  "route add 10.4.0.0/16 via 192.168.1.254"),
+		0);
+	assert_non_null(find_route(f, "10.4.0.0/16"));
+}
+
 static void interface_route_cannot_be_deleted(void **state)
 {
 	struct fx *f = *state;
@@ -356,6 +435,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(failing_batch_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(neighbour_del_of_none_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(interface_route_cannot_be_deleted, setup, teardown),
+		cmocka_unit_test_setup_teardown(duplicate_route_add_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			gateway_off_the_named_interface_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			batch_beyond_the_fib_is_refused_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			same_interface_is_accepted_changed_one_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(nat_batches_are_checked, setup, teardown),

@@ -72,6 +72,18 @@ bool sl_prefix_bcast4(const struct sl_prefix *p, uint32_t *out);
  * IPv6 and for a /31 or /32, whose addresses are all hosts (RFC 3021).
  */
 bool sl_prefix_net4(const struct sl_prefix *p, uint32_t *out);
+/**
+ * Why @p ip cannot be a gateway or neighbour on an interface with the
+ * addresses @p addrs (@p n of them): NULL when it can (on one of their
+ * subnets and none of them, nor a subnet's network or broadcast address:
+ * IPv4 /30 and shorter, IPv6 /126 and shorter (its Subnet-Router anycast);
+ * an IPv6 link-local address always can), else a phrase to follow the
+ * address and precede the interface's name: "is not on a connected subnet
+ * of", "is the address of", "is a subnet's network address on",
+ * "is a subnet's broadcast address on".
+ */
+const char *sl_onlink_problem(
+	const struct sl_prefix *addrs, unsigned int n, const struct sl_ip *ip);
 /** True when @p ip lies inside @p p (same family). */
 bool sl_prefix_contains(const struct sl_prefix *p, const struct sl_ip *ip);
 /** True when both addresses are the same family and value. */

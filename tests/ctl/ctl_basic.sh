@@ -46,6 +46,11 @@ expect_rc 1 "delete a missing route" c route del 172.20.0.0/16
 expect_rc 1 "delete a connected route" c route del 192.168.1.0/24
 expect_rc 1 "duplicate route" c route add 0.0.0.0/0 via 203.0.113.1
 expect_rc 1 "neighbor off-subnet" c neighbor add 10.9.9.9 lladdr 02:00:00:00:00:09 dev lan0
+expect_rc 1 "gateway off the named interface" c route add 10.0.0.0/8 via 192.168.1.254 dev wan0
+grep -q "192.168.1.254 is not on a connected subnet of 'wan0'" "$W/err" && ok "message names gateway and interface" || bad "message: $(cat "$W/err")"
+expect_rc 1 "gateway is our own address" c route add 10.0.0.0/8 via 192.168.1.1
+expect_rc 1 "gateway is the subnet broadcast" c route add 10.0.0.0/8 via 192.168.1.255 dev lan0
+expect_rc 1 "neighbor is our own address" c neighbor add 192.168.1.1 lladdr 02:00:00:00:00:09 dev lan0
 expect_rc 1 "new interface refused while running" c interface dmz0 device net_null2 address 10.50.0.1/24
 expect_rc 0 "identical interface accepted" c interface lan0 device net_null0 address 192.168.1.1/24 address fd00:1::1/64 role inside mac 02:00:00:00:01:01
 expect_rc 1 "changed interface refused" c interface lan0 device net_null0 address 192.168.1.1/24 role inside
@@ -68,6 +73,39 @@ check "routes unchanged after rejected commands" cmp -s "$W/before.json" "$W/aft
 } >"$W/good.batch"
 expect_rc 0 "-f good batch of 202 commands" c -f "$W/good.batch"
 check "batch applied in full" bash -c "[ \$('$CTL' --ctl '$SOCK' show routes --json | /usr/bin/python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r[\"prefix\"].startswith(\"10.0.\")))') = 200 ]"
+
+# --- a duplicate add never replaces the route ---
+expect_rc 1 "route add of an existing prefix" c route add 10.0.1.0/24 via 192.168.1.253
+grep -q "already exists" "$W/err" && ok "message: already exists" || bad "message: $(cat "$W/err")"
+check "the route kept its gateway" has_route 10.0.1.0/24 192.168.1.254
+
+# --- the control socket keeps serving ---
+# idle connections: evicted (2 s idle) when others wait, not a lock-out
+/usr/bin/python3 - "$SOCK" >"$W/idle.out" 2>&1 <<'PY' &
+import socket, sys, time
+ss = []
+for _ in range(20):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    ss.append(s)
+time.sleep(8)
+PY
+IDLE_PID=$!
+PIDS="$PIDS $IDLE_PID"
+sleep 1
+expect_rc 0 "served while 20 idle clients hold connections" timeout 6 "$CTL" --ctl "$SOCK" show routes
+# concurrent controllers: all served, all applied
+cpids=""
+for i in $(seq 1 40); do
+	"$CTL" --ctl "$SOCK" route add 10.210.$i.0/24 via 192.168.1.254 >"$W/conc.$i" 2>&1 &
+	cpids="$cpids $!"
+done
+for i in $(seq 1 20); do
+	"$CTL" --ctl "$SOCK" show routes --json >/dev/null 2>&1 &
+	cpids="$cpids $!"
+done
+for p in $cpids $IDLE_PID; do wait "$p"; done # (the idle clients end after 8 s)
+check "40 concurrent route adds all applied" bash -c "[ \$('$CTL' --ctl '$SOCK' show routes --json | /usr/bin/python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r[\"prefix\"].startswith(\"10.210.\")))') = 40 ]"
 
 # --- counters ---
 expect_rc 0 "clear stats" c clear stats
