@@ -174,6 +174,7 @@ int ip6_upper(const uint8_t *ip, struct ip6_upper *u)
 			/* an atomic fragment (offset 0, M 0) is a whole packet
 			 * (RFC 6946) */
 			u->frag = (rd16(h + 2) & 0xfff9) != 0;
+			u->frag_hdr = true;
 			if ((rd16(h + 2) & 0xfff8) != 0) {
 				/* a later fragment: what follows is data, not a header */
 				u->nonfirst = true;
@@ -210,11 +211,15 @@ static bool may_error4(const struct sl_dp *dp, const struct sl_meta *meta, const
 /* RFC 4443 2.4(e): not about an ICMPv6 error, wherever in the extension
  * header chain its header is, nor a later fragment; a chain we cannot
  * follow within the packet gets no error either. */
-static bool may_error6(const struct sl_meta *meta, const uint8_t *ip)
+static bool may_error6(const struct sl_dp *dp, const struct sl_meta *meta, const uint8_t *ip)
 {
 	struct ip6_upper u;
 
 	if (meta->l2_mcast || ip[8] == 0xff || ip6_is_unspec(ip + 8) || ip[24] == 0xff)
+		return false;
+	/* RFC 4443 2.4(e.3): nor to an address we know to be anycast (a
+	 * Subnet-Router anycast address of one of our prefixes) */
+	if (nd_anycast_any(dp, ip + 8) != NULL)
 		return false;
 	if (ip6_upper(ip, &u) < 0 || u.nonfirst)
 		return false;
@@ -309,7 +314,7 @@ void icmp_error(struct sl_slow *s, struct rte_mbuf *m, enum sl_drop_reason why, 
 	bool v4 = (ip[0] >> 4) == 4;
 	struct rte_mbuf *e = NULL;
 
-	if (!meta->generated && (v4 ? may_error4(s->dp, meta, ip) : may_error6(meta, ip))) {
+	if (!meta->generated && (v4 ? may_error4(s->dp, meta, ip) : may_error6(s->dp, meta, ip))) {
 		if (!ratelimit_ok(s, iif->id, now)) {
 			s->stats.event[SL_EV_ICMP_RATE_LIMITED]++;
 		} else {

@@ -182,14 +182,21 @@ static void ns_input(struct sl_slow *s, struct rte_mbuf *m, const struct sl_ifac
 	rte_pktmbuf_free(m);
 }
 
+/* RFC 4861 7.1.2 (validation) and 7.2.5: an NA for a neighbour we are
+ * resolving or know updates it; with Override clear it never replaces a
+ * known link-layer address (a REACHABLE entry just becomes STALE). */
 static void na_input(struct sl_slow *s, struct rte_mbuf *m, const struct sl_iface *iif,
-	const uint8_t *icmp, uint32_t ilen, uint64_t now)
+	const uint8_t *ip, const uint8_t *icmp, uint32_t ilen, uint64_t now)
 {
 	const uint8_t *tlla;
 	struct sl_ip target = {.family = SL_AF_INET6};
+	struct sl_neigh_entry *e;
+	uint32_t idx;
+	uint64_t w;
 	bool bad;
 
-	if (ilen < 24 || icmp[1] != 0) {
+	/* Solicited set in an NA to a multicast address: invalid */
+	if (ilen < 24 || icmp[1] != 0 || ((icmp[4] & 0x40) && ip[24] == 0xff)) {
 		slow_drop(s, m, SL_DROP_BAD_ICMP);
 		return;
 	}
@@ -200,7 +207,15 @@ static void na_input(struct sl_slow *s, struct rte_mbuf *m, const struct sl_ifac
 	}
 	memcpy(target.v6, icmp + 8, 16);
 	if (tlla == NULL || (tlla[0] & 1) ||
-		sl_neigh_find(&s->dp->neigh, iif->id, &target) == SL_NEIGH_NONE) {
+		(idx = sl_neigh_find(&s->dp->neigh, iif->id, &target)) == SL_NEIGH_NONE) {
+		slow_drop(s, m, SL_DROP_ND_IGNORED);
+		return;
+	}
+	e = &s->dp->neigh.e[idx];
+	if (!(icmp[4] & 0x20) && e->state != SL_NEIGH_INCOMPLETE && sl_neigh_mac(e, &w) &&
+		memcmp(&w, tlla, 6) != 0) {
+		if (e->state == SL_NEIGH_REACHABLE)
+			e->state = SL_NEIGH_STALE;
 		slow_drop(s, m, SL_DROP_ND_IGNORED);
 		return;
 	}
@@ -242,8 +257,8 @@ void nd_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 		slow_drop(s, m, SL_DROP_IP_MULTICAST);
 		return;
 	}
-	if (u.frag || u.routed || u.bad_opt) {
-		/* RFC 6980: ND in fragments is ignored too */
+	if (u.frag || u.routed || u.bad_opt || (nd && u.frag_hdr)) {
+		/* RFC 6980: ND in fragments is ignored too, atomic ones included */
 		slow_drop(s, m, nd ? SL_DROP_ND_IGNORED : SL_DROP_LOCAL_UNHANDLED);
 		return;
 	}
@@ -259,7 +274,7 @@ void nd_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 		if (type == ND_NS)
 			ns_input(s, m, iif, ip, icmp, ilen, now);
 		else if (type == ND_NA)
-			na_input(s, m, iif, icmp, ilen, now);
+			na_input(s, m, iif, ip, icmp, ilen, now);
 		else
 			slow_drop(s, m, SL_DROP_ND_IGNORED);
 		return;

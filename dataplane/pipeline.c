@@ -126,16 +126,17 @@ static inline uint16_t classify6(struct sl_worker *w, struct sl_meta *meta,
 {
 	const uint8_t *src = ip + 8, *dst = ip + 24;
 
-	if (avail < 40 || (ip[0] & 0xf0) != 0x60 || 40u + rd16(ip + 4) > avail)
+	if (avail < 40 || (ip[0] & 0xf0) != 0x60 || 40u + rd16(ip + 4) > avail || ip6_hbh_cut(ip))
 		return drop(w, SL_DROP_BAD_IP_HEADER);
-	if (src[0] == 0xff || ip6_is_loopback(src))
+	if (src[0] == 0xff || ip6_is_loopback(src) || ip6_is_v4mapped(src))
 		return drop(w, SL_DROP_MARTIAN);
 	if (dst[0] == 0xff) {
 		if (ip6_solicited_or_allnodes(dst))
 			return slow(meta, SL_SLOW_LOCAL6);
 		return drop(w, SL_DROP_IP_MULTICAST);
 	}
-	if (ip6_is_unspec(src) || ip6_is_unspec(dst) || ip6_is_loopback(dst))
+	if (ip6_is_unspec(src) || ip6_is_unspec(dst) || ip6_is_loopback(dst) ||
+		ip6_is_v4mapped(dst))
 		return drop(w, SL_DROP_MARTIAN);
 	if (ip6_is_linklocal(dst)) {
 		if (sl_iface_has6(iif, dst))

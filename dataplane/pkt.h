@@ -149,6 +149,23 @@ static inline bool ip6_is_loopback(const uint8_t *a)
 	return memcmp(a, l, 16) == 0;
 }
 
+/* ::ffff:0:0/96, an IPv4-mapped address: never on the wire (RFC 4291 2.5.5.2) */
+static inline bool ip6_is_v4mapped(const uint8_t *a)
+{
+	static const uint8_t m[12] = {[10] = 0xff, [11] = 0xff};
+	return memcmp(a, m, 12) == 0;
+}
+
+/* An IPv6 header (40 + payload length bytes in the frame) whose Hop-by-Hop
+ * header does not fit in the payload: payload length 0 (a jumbogram, RFC
+ * 2675, on links that cannot carry one) or shorter than the header. */
+static inline bool ip6_hbh_cut(const uint8_t *ip)
+{
+	uint32_t plen = rd16(ip + 4);
+
+	return ip[6] == 0 && (plen < 8 || (ip[41] + 1u) * 8 > plen);
+}
+
 /*
  * Give the frame the L2 header of interface @p oif towards @p dst_mac:
  * adds, rewrites or removes the 802.1Q tag as needed. @p l2_in is the

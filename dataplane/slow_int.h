@@ -62,6 +62,7 @@ struct ip6_upper {
 	uint32_t off;  /* of the upper-layer header (after a later fragment: its data) */
 	uint8_t proto; /* the upper-layer protocol (next header of the last one) */
 	bool frag;     /* a Fragment header, not of an atomic fragment */
+	bool frag_hdr; /* a Fragment header, of an atomic fragment too */
 	bool nonfirst; /* ... with a non-zero offset: no upper-layer header here */
 	bool routed;   /* a Routing header with Segments Left != 0 */
 	bool bad_opt;  /* an option that may not be skipped (RFC 8200 4.2) */

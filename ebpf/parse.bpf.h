@@ -90,6 +90,14 @@ static __always_inline int ip6_is_loopback(const __u8 *a)
 	return (x[0] | x[1] | x[2]) == 0 && x[3] == bpf_htonl(1);
 }
 
+/* ::ffff:0:0/96 (RFC 4291 2.5.5.2: never on the wire) */
+static __always_inline int ip6_is_v4mapped(const __u8 *a)
+{
+	const __u32 *x = (const __u32 *)a;
+
+	return (x[0] | x[1]) == 0 && x[2] == bpf_htonl(0xffff);
+}
+
 static __always_inline int ip6_is_linklocal(const __u8 *a)
 {
 	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;

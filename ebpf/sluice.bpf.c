@@ -623,16 +623,22 @@ static __noinline int ipv6(struct pkt *p)
 	if ((void *)(ip + 40) > end || (ip[0] & 0xf0) != 0x60 ||
 		40u + rd16(ip + 4) > (__u32)(end - (void *)ip))
 		return v_drop(p, SL_DROP_BAD_IP_HEADER);
+	/* a Hop-by-Hop header beyond the payload (payload length 0: a
+	 * jumbogram, RFC 2675) is sluice-dp's ip6_hbh_cut() */
+	if (ip[6] == 0 &&
+		(rd16(ip + 4) < 8 || (void *)(ip + 42) > end || (ip[41] + 1u) * 8 > rd16(ip + 4)))
+		return v_drop(p, SL_DROP_BAD_IP_HEADER);
 	src = ip + 8;
 	dst = ip + 24;
-	if (src[0] == 0xff || ip6_is_loopback(src))
+	if (src[0] == 0xff || ip6_is_loopback(src) || ip6_is_v4mapped(src))
 		return v_drop(p, SL_DROP_MARTIAN);
 	if (dst[0] == 0xff) {
 		if (ip6_solicited_or_allnodes(dst))
 			return v_pass(p); /* ND: the kernel */
 		return v_drop(p, SL_DROP_IP_MULTICAST);
 	}
-	if (ip6_is_unspec(src) || ip6_is_unspec(dst) || ip6_is_loopback(dst))
+	if (ip6_is_unspec(src) || ip6_is_unspec(dst) || ip6_is_loopback(dst) ||
+		ip6_is_v4mapped(dst))
 		return v_drop(p, SL_DROP_MARTIAN);
 	__builtin_memcpy(k.addr, dst, 16);
 	if (ip6_is_linklocal(dst)) {

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """IPv6 martians and scope: source ::1, :: or multicast and destination ::1
-or :: are martian-address; a link-local source or destination that is not
+or :: are martian-address, and so is an IPv4-mapped address ::ffff:0:0/96
+as source or destination (RFC 4291 2.5.5.2: never on the wire; Linux drops
+such sources too); a link-local source or destination that is not
 the gateway's own is link-local-not-forwarded; a multicast destination
 (ff0e::1, not ND) is ip-multicast. No ICMPv6 is sent for any of them."""
 import os
@@ -19,6 +21,8 @@ H1_LL = eui64_link_local(H1_MAC)
 rows = [('::1', REMOTE_V6, 'martian-address'), ('::', REMOTE_V6, 'martian-address'),
         ('ff02::1', REMOTE_V6, 'martian-address'), (H1_V6, '::1', 'martian-address'),
         (H1_V6, '::', 'martian-address'),
+        ('::ffff:192.168.1.10', REMOTE_V6, 'martian-address'),
+        (H1_V6, '::ffff:198.51.100.7', 'martian-address'),
         (H1_LL, REMOTE_V6, 'link-local-not-forwarded'),
         (H1_V6, 'fe80::99', 'link-local-not-forwarded'),
         (H1_V6, 'ff0e::1', 'ip-multicast')]
