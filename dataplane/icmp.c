@@ -40,10 +40,28 @@ void icmp4_local(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	uint8_t *icmp = ip + ihl;
 	uint32_t a;
 
-	(void)now;
 	if (sl_iface_is_bcast4(&s->dp->ifs, rd32(ip + 12))) {
 		/* RFC 1122 3.2.1.3: a broadcast is not a source; no reply to it */
 		slow_drop(s, m, SL_DROP_MARTIAN);
+		return;
+	}
+	if (ip[9] == IPPROTO_UDP_ && (rd16(ip + 6) & 0x3fff) == 0) {
+		/* no UDP service here: port unreachable (RFC 1122 4.1.3.1; what
+		 * ends a traceroute to us) for a well-formed datagram */
+		const uint8_t *udp = ip + ihl;
+		uint32_t ulen = tot - ihl >= 8 ? rd16(udp + 4) : 0;
+		uint32_t src, dst;
+		memcpy(&src, ip + 12, 4);
+		memcpy(&dst, ip + 16, 4);
+		if (ulen < 8 || ulen > tot - ihl ||
+			(ld16(udp + 6) != 0 &&
+				sl_csum_fold(sl_csum_add(
+					sl_csum_pseudo4(src, dst, IPPROTO_UDP_, (uint16_t)ulen),
+					udp, ulen)) != 0xffff)) {
+			slow_drop(s, m, SL_DROP_BAD_L4_HEADER);
+			return;
+		}
+		icmp_error(s, m, SL_DROP_LOCAL_UNHANDLED, 3, 3, 0, now);
 		return;
 	}
 	if (ip[9] != IPPROTO_ICMP_ || (rd16(ip + 6) & 0x3fff) != 0) {
@@ -115,10 +133,11 @@ void icmp6_echo(struct sl_slow *s, struct rte_mbuf *m, uint8_t *ip6, uint32_t of
 
 #define IP6_EXT_MAX 8 /* extension headers walked before giving up */
 
-/* Options of a Hop-by-Hop or Destination Options header: true when all may
- * be skipped (RFC 8200 4.2: an unknown option whose action bits are not 00
- * discards the packet; we know only Pad1, PadN and the ones to skip). */
-static bool ip6_opts_ok(const uint8_t *h, uint32_t len)
+/* Options of a Hop-by-Hop or Destination Options header: 0 when all may be
+ * skipped (RFC 8200 4.2: an unknown option whose action bits are not 00
+ * discards the packet; we know only Pad1, PadN and the ones to skip), else
+ * 1 + the offset in @p h of the option at fault. */
+static uint32_t ip6_opts_bad(const uint8_t *h, uint32_t len)
 {
 	for (uint32_t i = 2; i < len;) {
 		if (h[i] == 0) {
@@ -126,18 +145,19 @@ static bool ip6_opts_ok(const uint8_t *h, uint32_t len)
 			continue;
 		}
 		if (i + 2 > len || i + 2 + h[i + 1] > len || (h[i] & 0xc0) != 0)
-			return false;
+			return i + 1;
 		i += 2u + h[i + 1];
 	}
-	return true;
+	return 0;
 }
 
 int ip6_upper(const uint8_t *ip, struct ip6_upper *u)
 {
-	uint32_t end = 40u + rd16(ip + 4), off = 40, len;
+	uint32_t end = 40u + rd16(ip + 4), off = 40, len, bad;
 	uint8_t nh = ip[6];
 
 	memset(u, 0, sizeof(*u));
+	u->nh_ptr = 6;
 	for (unsigned int n = 0;; n++) {
 		const uint8_t *h = ip + off;
 		switch (nh) {
@@ -166,10 +186,22 @@ int ip6_upper(const uint8_t *ip, struct ip6_upper *u)
 		}
 		if (n >= IP6_EXT_MAX || off + len > end)
 			return -1;
-		if ((nh == 0 || nh == 60) && !ip6_opts_ok(h, len))
+		if ((nh == 0 || nh == 60) && (bad = ip6_opts_bad(h, len)) != 0) {
+			if (!u->bad_opt && !u->routed) {
+				/* action 10 or 11: code 2 at the option's type;
+				 * 01 or a malformed list: silently */
+				u->err_ptr = off + bad - 1;
+				u->err_code = (h[bad - 1] & 0x80) ? 2 : 0xff;
+			}
 			u->bad_opt = true;
-		if (nh == 43 && h[3] != 0)
+		}
+		if (nh == 43 && h[3] != 0) {
+			if (!u->bad_opt && !u->routed) {
+				u->err_ptr = off + 2; /* its Routing Type */
+				u->err_code = 0;
+			}
 			u->routed = true;
+		}
 		if (nh == 44) {
 			/* an atomic fragment (offset 0, M 0) is a whole packet
 			 * (RFC 6946) */
@@ -184,6 +216,7 @@ int ip6_upper(const uint8_t *ip, struct ip6_upper *u)
 			}
 		}
 		nh = h[0];
+		u->nh_ptr = off;
 		off += len;
 	}
 }

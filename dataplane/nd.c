@@ -225,6 +225,37 @@ static void na_input(struct sl_slow *s, struct rte_mbuf *m, const struct sl_ifac
 }
 
 /*
+ * A whole IPv6 packet to one of our unicast addresses, not ICMPv6: no host
+ * stack here, so what a host answers. UDP (checksum valid): port
+ * unreachable (RFC 4443 3.1, type 1 code 4: what ends a traceroute to us);
+ * an upper layer we do not know: parameter problem code 1 at the Next
+ * Header field naming it (RFC 8200 4); TCP and No Next Header: nothing.
+ */
+static void not_for_us6(struct sl_slow *s, struct rte_mbuf *m, const uint8_t *ip,
+	const struct ip6_upper *u, uint64_t now)
+{
+	uint32_t end = 40u + rd16(ip + 4), ulen;
+
+	if (u->proto == IPPROTO_UDP_) {
+		const uint8_t *udp = ip + u->off;
+		if (u->off + 8 > end || (ulen = rd16(udp + 4)) < 8 || u->off + ulen > end ||
+			sl_csum_fold(sl_csum_add(
+				sl_csum_pseudo6(ip + 8, ip + 24, IPPROTO_UDP_, ulen), udp, ulen)) !=
+				0xffff) {
+			slow_drop(s, m, SL_DROP_BAD_L4_HEADER);
+			return;
+		}
+		icmp_error(s, m, SL_DROP_LOCAL_UNHANDLED, 1, 4, 0, now);
+		return;
+	}
+	if (u->proto == IPPROTO_TCP_ || u->proto == 59) {
+		slow_drop(s, m, SL_DROP_LOCAL_UNHANDLED);
+		return;
+	}
+	icmp_error(s, m, SL_DROP_LOCAL_UNHANDLED, 4, 1, u->nh_ptr, now);
+}
+
+/*
  * IPv6 to the gateway, or to a multicast group ND uses. The ICMPv6 header is
  * found behind extension headers; a fragment, a Routing header still to be
  * followed or an option we may not skip is not for a gateway without a host
@@ -241,7 +272,21 @@ void nd_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	struct ip6_upper u;
 	uint8_t type;
 
-	if (ip6_upper(ip, &u) < 0 || u.nonfirst || u.proto != IPPROTO_ICMPV6_) {
+	if (ip6_upper(ip, &u) < 0 || u.nonfirst) {
+		slow_drop(s, m, other);
+		return;
+	}
+	if (!mcast && !u.frag && u.proto != IPPROTO_ICMPV6_ && !u.bad_opt && !u.routed) {
+		not_for_us6(s, m, ip, &u, now);
+		return;
+	}
+	if (!mcast && !u.frag && (u.bad_opt || u.routed) && u.err_code != 0xff) {
+		/* RFC 8200 4.2 (an option with action 10/11: code 2), 4.4 (a
+		 * Routing header to follow: code 0), pointing at it */
+		icmp_error(s, m, SL_DROP_LOCAL_UNHANDLED, 4, u.err_code, u.err_ptr, now);
+		return;
+	}
+	if (u.proto != IPPROTO_ICMPV6_) {
 		slow_drop(s, m, other);
 		return;
 	}

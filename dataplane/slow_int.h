@@ -59,13 +59,17 @@ void icmp6_echo(struct sl_slow *s, struct rte_mbuf *m, uint8_t *ip6, uint32_t of
 	const uint8_t *src);
 /* Where the IPv6 extension headers of a packet lead. */
 struct ip6_upper {
-	uint32_t off;  /* of the upper-layer header (after a later fragment: its data) */
-	uint8_t proto; /* the upper-layer protocol (next header of the last one) */
-	bool frag;     /* a Fragment header, not of an atomic fragment */
-	bool frag_hdr; /* a Fragment header, of an atomic fragment too */
-	bool nonfirst; /* ... with a non-zero offset: no upper-layer header here */
-	bool routed;   /* a Routing header with Segments Left != 0 */
-	bool bad_opt;  /* an option that may not be skipped (RFC 8200 4.2) */
+	uint32_t off;	  /* of the upper-layer header (after a later fragment: its data) */
+	uint8_t proto;	  /* the upper-layer protocol (next header of the last one) */
+	bool frag;	  /* a Fragment header, not of an atomic fragment */
+	bool frag_hdr;	  /* a Fragment header, of an atomic fragment too */
+	bool nonfirst;	  /* ... with a non-zero offset: no upper-layer header here */
+	bool routed;	  /* a Routing header with Segments Left != 0 */
+	bool bad_opt;	  /* an option that may not be skipped (RFC 8200 4.2) */
+	uint32_t err_ptr; /* bad_opt or routed, the first in the chain: the offset
+			     of that option's type or that Routing Type field */
+	uint8_t err_code; /* ... and its parameter problem code (0xff: none) */
+	uint32_t nh_ptr;  /* the offset of the Next Header field naming proto */
 };
 /* Walk the extension headers (at most a few) of the IPv6 packet at @p ip,
  * 40 + payload length bytes long. @return 0, or -1 when the chain runs past

@@ -758,7 +758,7 @@ _KERNEL_IN = {}   # id -> frame: input packets the XDP program passes to the ker
 # drop reasons of packets that XDP hands to the kernel instead
 XDP_KERNEL_REASONS = ('ttl-exceeded', 'no-route', 'mtu-exceeded', 'no-neighbour',
                       'neigh-queue-full', 'arp-ignored', 'bad-arp', 'bad-icmp', 'nd-ignored',
-                      'local-unhandled', 'bad-ip-options')
+                      'local-unhandled', 'bad-ip-options', 'bad-l4-header')
 
 
 def _slow(out, cause=None):

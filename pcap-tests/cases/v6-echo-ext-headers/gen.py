@@ -7,9 +7,11 @@ Options to lan0's link-local address, and in an atomic fragment (offset 0,
 M 0: RFC 6946, processed as a whole packet). The reply is as README says
 (hop limit 64, source = the address asked) and carries no extension header.
 Not answered, local-unhandled: behind a Destination Options header with an
-option whose action bits say discard (RFC 8200 4.2), behind a Routing header
-with Segments Left 1 (not the final destination), the first fragment of an
-echo (no reassembly), and UDP behind Hop-by-Hop."""
+option whose action bits are 10 (RFC 8200 4.2: a parameter problem code 2
+pointing at the option), behind a Routing header with Segments Left 1 (not
+the final destination: RFC 8200 4.4, code 0 pointing at the Routing Type),
+the first fragment of an echo (no reassembly: nothing sent), and UDP behind
+Hop-by-Hop (port unreachable)."""
 import os
 import sys
 sys.dont_write_bytecode = True
@@ -66,7 +68,8 @@ assert [bytes(p)[14 + 6] for p, _ in good] == [0, 0, 43, 60, 44]
 assert [bytes(p)[14 + 6] for p in bad] == [60, 43, 44, 0]
 c.rx(LAN, *[p for p, _ in good], *bad)
 replies = [echo_reply6(p, LAN, ext_len=n) for p, n in good]
-c.tx(LAN, *replies)
+c.tx(LAN, *replies, icmp6_error(bad[0], LAN, 4, 2, rest=42),
+     icmp6_error(bad[1], LAN, 4, 0, rest=42), icmp6_error(bad[3], LAN, 1, 4))
 # XDP: the gateway's own addresses: the kernel answers
 c.kernel_out(*replies)
 c.write({'rx': 9, 'forwarded': 0, 'local': 5, 'dropped': 4}, {'local-unhandled': 4})

@@ -5,7 +5,8 @@ own: an echo request to fd00:1:: (lan0 has fd00:1::1/64) is answered, also
 with hop limit 1, and one to fd00:2:: (dmz0's prefix) received on lan0 too;
 the reply comes from the unicast address of that prefix (fd00:1::1,
 fd00:2::1: RFC 4443 2.2, a reply to an anycast address is sent from a
-unicast one). UDP to fd00:1:: is local-unhandled. A solicitation for
+unicast one). UDP to fd00:1:: is local-unhandled, with a port unreachable
+from fd00:1::1 (the anycast address is never an error's source). A solicitation for
 fd00:1:: on lan0 gets an advertisement for target fd00:1:: with Override 0
 (RFC 4861 7.2.4: anycast), R=1 S=1, sent from fd00:1::1 (RFC 4861 4.4: an
 address assigned to the interface; as Linux); a DAD probe for it one to
@@ -48,7 +49,7 @@ f1 = at(E / IPv6(src=H1_V6, dst='2001:db8:ff00::', hlim=64, tc=0, fl=0)
 c.rx(LAN, e1, e2, e3, u1, n1, n2, n3, f1)
 replies = [echo_reply6(e1, LAN, src=LAN['v6']), echo_reply6(e2, LAN, src=DMZ['v6']),
            echo_reply6(e3, LAN, src=LAN['v6'])]
-c.tx(LAN, *replies)
+c.tx(LAN, *replies, icmp6_error(u1, LAN, 1, 4))
 c.tx(LAN, nd_na(LAN['mac'], H1_MAC, LAN['v6'], H1_V6, 'fd00:1::', r=1, s=1, o=0, t=2.0),
      nd_na(LAN['mac'], '33:33:00:00:00:01', LAN['v6'], 'ff02::1', 'fd00:1::', r=1, s=0, o=0,
            t=2.1))
