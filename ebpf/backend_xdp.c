@@ -36,6 +36,7 @@ __attribute__((format(printf, 4, 5))) static int fail(
 
 static void state_free(struct xb_state *s)
 {
+	free(s->ridx);
 	free(s->routes);
 	free(s->pools);
 	free(s->fwds);
@@ -63,6 +64,8 @@ static int state_copy(struct xb_state *d, const struct xb_state *s)
 
 	*d = *s;
 	d->routes = dup_array(s->routes, s->n_routes, sizeof(*s->routes), &oom);
+	d->ridx = NULL; /* (rebuilt for the copy when needed) */
+	d->rcap = d->rused = 0;
 	d->pools = dup_array(s->pools, s->n_pools, sizeof(*s->pools), &oom);
 	d->fwds = dup_array(s->fwds, s->n_fwds, sizeof(*s->fwds), &oom);
 	d->neighs = dup_array(s->neighs, s->n_neighs, sizeof(*s->neighs), &oom);
@@ -155,12 +158,85 @@ static int iface_prefix_owner(const struct xb_state *s, const struct sl_prefix *
 	return -1;
 }
 
-static int route_find(const struct xb_state *s, const struct sl_prefix *p)
+/* ---------- the routes' index: a batch of 131k routes in linear time ---------- */
+
+static uint32_t prefix_hash(const struct sl_prefix *p)
 {
-	for (unsigned int i = 0; i < s->n_routes; i++)
-		if (prefix_eq(&s->routes[i].prefix, p))
-			return (int)i;
-	return -1;
+	const uint8_t *b = p->addr.family == SL_AF_INET ? (const uint8_t *)&p->addr.v4 : p->addr.v6;
+	unsigned int n = p->addr.family == SL_AF_INET ? 4 : 16;
+	uint32_t h = 2166136261u ^ p->addr.family ^ ((uint32_t)p->len << 8);
+
+	for (unsigned int i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h ^ (h >> 15);
+}
+
+/* The slot of @p p: its entry, else the empty one ending its probe. */
+static uint32_t *ridx_slot(const struct xb_state *s, const struct sl_prefix *p)
+{
+	uint32_t m = s->rcap - 1;
+
+	for (uint32_t i = prefix_hash(p) & m;; i = (i + 1) & m) {
+		uint32_t v = s->ridx[i];
+		if (v == 0 || (v != UINT32_MAX && prefix_eq(&s->routes[v - 1].prefix, p)))
+			return &s->ridx[i];
+	}
+}
+
+/* (Re)build the index with room for @p n routes; false: out of memory. */
+static bool ridx_build(struct xb_state *s, unsigned int n)
+{
+	uint32_t cap = 256;
+
+	while (cap < 4u * n)
+		cap *= 2;
+	free(s->ridx);
+	s->ridx = calloc(cap, sizeof(*s->ridx));
+	s->rcap = s->ridx ? cap : 0;
+	s->rused = 0;
+	for (unsigned int i = 0; s->ridx && i < s->n_routes; i++, s->rused++)
+		*ridx_slot(s, &s->routes[i].prefix) = i + 1;
+	return s->ridx != NULL;
+}
+
+static int route_find(struct xb_state *s, const struct sl_prefix *p)
+{
+	uint32_t *slot;
+
+	if (s->rcap == 0 && !ridx_build(s, s->n_routes)) {
+		for (unsigned int i = 0; i < s->n_routes; i++) /* (no memory: a walk) */
+			if (prefix_eq(&s->routes[i].prefix, p))
+				return (int)i;
+		return -1;
+	}
+	slot = ridx_slot(s, p);
+	return *slot ? (int)*slot - 1 : -1;
+}
+
+/* routes[k] was just appended: index it (a table half used is rebuilt). */
+static void ridx_added(struct xb_state *s, unsigned int k)
+{
+	if (s->rcap == 0 || 2 * (s->rused + 1) > s->rcap) {
+		ridx_build(s, s->n_routes); /* (routes[k] included; none: walks) */
+		return;
+	}
+	*ridx_slot(s, &s->routes[k].prefix) = k + 1;
+	s->rused++;
+}
+
+/* Remove routes[k]: the last one takes its place, the index follows. */
+static void route_remove(struct xb_state *s, unsigned int k)
+{
+	unsigned int last = s->n_routes - 1;
+
+	if (s->rcap)
+		*ridx_slot(s, &s->routes[k].prefix) = UINT32_MAX; /* (stays used) */
+	if (k != last) {
+		s->routes[k] = s->routes[last];
+		if (s->rcap)
+			*ridx_slot(s, &s->routes[k].prefix) = k + 1;
+	}
+	s->n_routes--;
 }
 
 static bool in_pools(const struct xb_state *s, uint32_t ip)
@@ -283,7 +359,7 @@ static int plan_route(struct xdp_backend *b, struct xb_state *s, struct sl_cmd *
 					  "interface instead"
 					: "route del %s: no such route",
 				b1);
-		drop_at(s->routes, &s->n_routes, sizeof(*s->routes), (unsigned int)k);
+		route_remove(s, (unsigned int)k);
 		s->n_fib_routes[v6]--;
 		return 0;
 	}
@@ -338,6 +414,7 @@ static int plan_route(struct xdp_backend *b, struct xb_state *s, struct sl_cmd *
 	s->routes[k].has_via = c->route.has_via;
 	s->routes[k].via = c->route.via;
 	snprintf(s->routes[k].dev, sizeof(s->routes[k].dev), "%s", c->route.dev);
+	ridx_added(s, (unsigned int)k);
 	return 0;
 }
 

@@ -36,6 +36,10 @@ struct xb_state {
 	struct sl_cmd_interface ifaces[SL_XDP_IFACES_MAX];
 	struct xb_route *routes;
 	unsigned int n_routes;
+	/** routes' prefixes: open addressing, slot 0 empty, UINT32_MAX a
+	 * deleted one, else 1 + the index; built on first use (route_find) */
+	uint32_t *ridx;
+	uint32_t rcap, rused; /**< slots, and slots not empty */
 	struct sl_cmd_nat_pool *pools;
 	unsigned int n_pools, n_pool_addrs;
 	struct xb_fwd *fwds;

@@ -241,6 +241,51 @@ static void batch_beyond_the_fib_is_refused_whole(void **state)
 	assert_non_null(find_route(f, "10.4.0.0/16"));
 }
 
+/* Many routes, added and deleted over several batches (the shadow's index:
+ * growth, deleted slots, the last route moved into a hole), agree with a
+ * plain list of what should be there. */
+static void many_routes_added_and_deleted_are_tracked(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 6000 };
+	static bool want[N];
+	struct sl_cmd_list l = {0};
+	struct sl_cmd c;
+	char line[128];
+	uint32_t rng = 12345;
+
+	for (int round = 0; round < 4; round++) {
+		sl_cmd_list_free(&l);
+		memset(&l, 0, sizeof(l));
+		for (unsigned int i = 0; i < N; i++) {
+			rng = rng * 1103515245u + 12345u;
+			if ((rng >> 16) % 3 == 0)
+				continue;
+			snprintf(line, sizeof(line), "route %s 10.%u.%u.0/24%s",
+				want[i] ? "del" : "add", i / 256, i % 256,
+				want[i] ? "" : " via 192.168.1.254");
+			assert_int_equal(sl_cmd_parse_line(line, &c, f->err, sizeof(f->err)), 0);
+			assert_int_equal(sl_cmd_list_append(&l, &c, l.n + 1), 0);
+			want[i] = !want[i];
+		}
+		assert_int_equal(sl_backend_xdp_ops.apply(&f->b, &l, f->err, sizeof(f->err)), 0);
+	}
+	sl_cmd_list_free(&l);
+	for (unsigned int i = 0; i < N; i += 7) {
+		snprintf(line, sizeof(line), "10.%u.%u.0/24", i / 256, i % 256);
+		if ((find_route(f, line) != NULL) != want[i])
+			fail_msg("%s: %s", line, want[i] ? "missing" : "still there");
+	}
+	/* a duplicate within the new state is still refused */
+	for (unsigned int i = 0; i < N; i++)
+		if (want[i]) {
+			snprintf(line, sizeof(line), "route add 10.%u.%u.0/24 via 192.168.1.253",
+				i / 256, i % 256);
+			assert_int_equal(apply(f, line), -EINVAL);
+			break;
+		}
+}
+
 static void interface_route_cannot_be_deleted(void **state)
 {
 	struct fx *f = *state;
@@ -436,6 +481,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(neighbour_del_of_none_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(interface_route_cannot_be_deleted, setup, teardown),
 		cmocka_unit_test_setup_teardown(duplicate_route_add_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			many_routes_added_and_deleted_are_tracked, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			gateway_off_the_named_interface_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(
