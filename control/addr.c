@@ -207,6 +207,17 @@ const char *sl_onlink_problem(const struct sl_prefix *addrs, unsigned int n, con
 	return on_link ? NULL : "is not on a connected subnet of";
 }
 
+uint32_t sl_prefix_hash(const struct sl_prefix *p)
+{
+	const uint8_t *b = p->addr.family == SL_AF_INET ? (const uint8_t *)&p->addr.v4 : p->addr.v6;
+	unsigned int n = p->addr.family == SL_AF_INET ? 4 : 16;
+	uint32_t h = 2166136261u ^ p->addr.family ^ ((uint32_t)p->len << 8);
+
+	for (unsigned int i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h ^ (h >> 15);
+}
+
 bool sl_prefix_contains(const struct sl_prefix *p, const struct sl_ip *ip)
 {
 	struct sl_prefix a = *p, b = {.addr = *ip, .len = p->len};

@@ -108,17 +108,6 @@ static int fail(char *err, size_t errlen, unsigned int line, const char *fmt, ..
 	return -EINVAL;
 }
 
-static uint32_t prefix_hash(const struct sl_prefix *p)
-{
-	const uint8_t *b = p->addr.family == SL_AF_INET ? (const uint8_t *)&p->addr.v4 : p->addr.v6;
-	unsigned int n = p->addr.family == SL_AF_INET ? 4 : 16;
-	uint32_t h = 2166136261u ^ p->addr.family ^ ((uint32_t)p->len << 8);
-
-	for (unsigned int i = 0; i < n; i++)
-		h = (h ^ b[i]) * 16777619u;
-	return h ^ (h >> 15);
-}
-
 static bool prefix_same(const struct sl_prefix *a, const struct sl_prefix *b)
 {
 	return a->len == b->len && sl_ip_equal(&a->addr, &b->addr);
@@ -129,7 +118,7 @@ static uint32_t *plan_slot(const struct plan *pl, const struct sl_prefix *p)
 {
 	uint32_t m = pl->hcap - 1;
 
-	for (uint32_t i = prefix_hash(p) & m;; i = (i + 1) & m)
+	for (uint32_t i = sl_prefix_hash(p) & m;; i = (i + 1) & m)
 		if (pl->hidx[i] == 0 || prefix_same(&pl->rc[pl->hidx[i] - 1].prefix, p))
 			return &pl->hidx[i];
 }

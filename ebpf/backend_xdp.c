@@ -160,23 +160,12 @@ static int iface_prefix_owner(const struct xb_state *s, const struct sl_prefix *
 
 /* ---------- the routes' index: a batch of 131k routes in linear time ---------- */
 
-static uint32_t prefix_hash(const struct sl_prefix *p)
-{
-	const uint8_t *b = p->addr.family == SL_AF_INET ? (const uint8_t *)&p->addr.v4 : p->addr.v6;
-	unsigned int n = p->addr.family == SL_AF_INET ? 4 : 16;
-	uint32_t h = 2166136261u ^ p->addr.family ^ ((uint32_t)p->len << 8);
-
-	for (unsigned int i = 0; i < n; i++)
-		h = (h ^ b[i]) * 16777619u;
-	return h ^ (h >> 15);
-}
-
 /* The slot of @p p: its entry, else the empty one ending its probe. */
 static uint32_t *ridx_slot(const struct xb_state *s, const struct sl_prefix *p)
 {
 	uint32_t m = s->rcap - 1;
 
-	for (uint32_t i = prefix_hash(p) & m;; i = (i + 1) & m) {
+	for (uint32_t i = sl_prefix_hash(p) & m;; i = (i + 1) & m) {
 		uint32_t v = s->ridx[i];
 		if (v == 0 || (v != UINT32_MAX && prefix_eq(&s->routes[v - 1].prefix, p)))
 			return &s->ridx[i];

@@ -84,6 +84,8 @@ bool sl_prefix_net4(const struct sl_prefix *p, uint32_t *out);
  */
 const char *sl_onlink_problem(
 	const struct sl_prefix *addrs, unsigned int n, const struct sl_ip *ip);
+/** A hash of @p p (family, length, address: FNV-1a), for prefix tables. */
+uint32_t sl_prefix_hash(const struct sl_prefix *p);
 /** True when @p ip lies inside @p p (same family). */
 bool sl_prefix_contains(const struct sl_prefix *p, const struct sl_ip *ip);
 /** True when both addresses are the same family and value. */
