@@ -218,6 +218,11 @@ uint32_t sl_prefix_hash(const struct sl_prefix *p)
 	return h ^ (h >> 15);
 }
 
+bool sl_prefix_equal(const struct sl_prefix *a, const struct sl_prefix *b)
+{
+	return a->len == b->len && sl_ip_equal(&a->addr, &b->addr);
+}
+
 bool sl_prefix_contains(const struct sl_prefix *p, const struct sl_ip *ip)
 {
 	struct sl_prefix a = *p, b = {.addr = *ip, .len = p->len};

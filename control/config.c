@@ -1774,11 +1774,6 @@ int sl_cmd_format(const struct sl_cmd *c, char *buf, size_t len)
 	return o.truncated ? -ENOSPC : (int)o.pos;
 }
 
-static bool prefix_equal(const struct sl_prefix *a, const struct sl_prefix *b)
-{
-	return a->len == b->len && sl_ip_equal(&a->addr, &b->addr);
-}
-
 static bool iface_equal(const struct sl_cmd_interface *a, const struct sl_cmd_interface *b)
 {
 	if (strncmp(a->name, b->name, SL_NAME_MAX) != 0 ||
@@ -1789,7 +1784,7 @@ static bool iface_equal(const struct sl_cmd_interface *a, const struct sl_cmd_in
 	if (a->has_mac && memcmp(&a->mac, &b->mac, sizeof(a->mac)) != 0)
 		return false;
 	for (unsigned int i = 0; i < a->n_addrs && i < SL_IFACE_ADDRS_MAX; i++)
-		if (!prefix_equal(&a->addrs[i], &b->addrs[i]))
+		if (!sl_prefix_equal(&a->addrs[i], &b->addrs[i]))
 			return false;
 	return true;
 }
@@ -1805,7 +1800,7 @@ bool sl_cmd_equal(const struct sl_cmd *a, const struct sl_cmd *b)
 		return iface_equal(&a->iface, &b->iface);
 	case SL_CMD_ROUTE_ADD:
 	case SL_CMD_ROUTE_DEL:
-		return prefix_equal(&a->route.prefix, &b->route.prefix) &&
+		return sl_prefix_equal(&a->route.prefix, &b->route.prefix) &&
 		       a->route.has_via == b->route.has_via &&
 		       (!a->route.has_via || sl_ip_equal(&a->route.via, &b->route.via)) &&
 		       strncmp(a->route.dev, b->route.dev, SL_NAME_MAX) == 0 &&

@@ -108,18 +108,13 @@ static int fail(char *err, size_t errlen, unsigned int line, const char *fmt, ..
 	return -EINVAL;
 }
 
-static bool prefix_same(const struct sl_prefix *a, const struct sl_prefix *b)
-{
-	return a->len == b->len && sl_ip_equal(&a->addr, &b->addr);
-}
-
 /* The slot of prefix @p p in pl->hidx: its entry, or the empty one to fill. */
 static uint32_t *plan_slot(const struct plan *pl, const struct sl_prefix *p)
 {
 	uint32_t m = pl->hcap - 1;
 
 	for (uint32_t i = sl_prefix_hash(p) & m;; i = (i + 1) & m)
-		if (pl->hidx[i] == 0 || prefix_same(&pl->rc[pl->hidx[i] - 1].prefix, p))
+		if (pl->hidx[i] == 0 || sl_prefix_equal(&pl->rc[pl->hidx[i] - 1].prefix, p))
 			return &pl->hidx[i];
 }
 

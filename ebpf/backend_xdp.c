@@ -104,11 +104,6 @@ static int iface_find(const struct xb_state *s, const char *name)
 	return -1;
 }
 
-static bool prefix_eq(const struct sl_prefix *a, const struct sl_prefix *b)
-{
-	return a->len == b->len && sl_ip_equal(&a->addr, &b->addr);
-}
-
 /* The host route (/32, /128) of interface address @p a. */
 static struct sl_prefix host_of(const struct sl_prefix *a)
 {
@@ -148,11 +143,12 @@ static int iface_prefix_owner(const struct xb_state *s, const struct sl_prefix *
 					 host = {.addr = a->addr,
 						 .len = a->addr.family == SL_AF_INET ? 32 : 128};
 			sl_prefix_mask(&net);
-			if ((!is_ll6(&a->addr) && prefix_eq(&net, p)) || prefix_eq(&host, p))
+			if ((!is_ll6(&a->addr) && sl_prefix_equal(&net, p)) ||
+				sl_prefix_equal(&host, p))
 				return (int)i;
-			if (sl_prefix_bcast4(a, &host.addr.v4) && prefix_eq(&host, p))
+			if (sl_prefix_bcast4(a, &host.addr.v4) && sl_prefix_equal(&host, p))
 				return (int)i;
-			if (sl_prefix_net4(a, &host.addr.v4) && prefix_eq(&host, p))
+			if (sl_prefix_net4(a, &host.addr.v4) && sl_prefix_equal(&host, p))
 				return (int)i;
 		}
 	return -1;
@@ -167,7 +163,7 @@ static uint32_t *ridx_slot(const struct xb_state *s, const struct sl_prefix *p)
 
 	for (uint32_t i = sl_prefix_hash(p) & m;; i = (i + 1) & m) {
 		uint32_t v = s->ridx[i];
-		if (v == 0 || (v != UINT32_MAX && prefix_eq(&s->routes[v - 1].prefix, p)))
+		if (v == 0 || (v != UINT32_MAX && sl_prefix_equal(&s->routes[v - 1].prefix, p)))
 			return &s->ridx[i];
 	}
 }
@@ -194,7 +190,7 @@ static int route_find(struct xb_state *s, const struct sl_prefix *p)
 
 	if (s->rcap == 0 && !ridx_build(s, s->n_routes)) {
 		for (unsigned int i = 0; i < s->n_routes; i++) /* (no memory: a walk) */
-			if (prefix_eq(&s->routes[i].prefix, p))
+			if (sl_prefix_equal(&s->routes[i].prefix, p))
 				return (int)i;
 		return -1;
 	}
@@ -246,7 +242,7 @@ static bool iface_same(const struct sl_cmd_interface *i, const struct sl_cmd_int
 	if (c->has_mac && memcmp(i->mac.b, c->mac.b, 6) != 0)
 		return false;
 	for (unsigned int k = 0; k < c->n_addrs; k++)
-		if (!prefix_eq(&i->addrs[k], &c->addrs[k]))
+		if (!sl_prefix_equal(&i->addrs[k], &c->addrs[k]))
 			return false;
 	return true;
 }
@@ -311,7 +307,7 @@ static unsigned int iface_fib_entries(const struct xb_state *s, int v6)
 			for (unsigned int j = 0; j < nd; j++) {
 				bool dup = false;
 				for (unsigned int m = 0; m < n && !dup; m++)
-					dup = prefix_eq(&seen[m], &d[j]);
+					dup = sl_prefix_equal(&seen[m], &d[j]);
 				if (dup)
 					continue;
 				if (n == cap) {

@@ -176,6 +176,21 @@ static void ip_equal_compares_family_and_value(void **state)
 	assert_false(sl_ip_equal(&a, &b));
 }
 
+static void prefix_equal_compares_length_family_and_address(void **state)
+{
+	struct sl_prefix a, b;
+
+	assert_int_equal(sl_prefix_parse("10.0.0.0/24", true, &a), 0);
+	assert_int_equal(sl_prefix_parse("10.0.0.0/24", true, &b), 0);
+	assert_true(sl_prefix_equal(&a, &b));
+	assert_int_equal(sl_prefix_parse("10.0.0.0/25", true, &b), 0);
+	assert_false(sl_prefix_equal(&a, &b));
+	assert_int_equal(sl_prefix_parse("10.0.1.0/24", true, &b), 0);
+	assert_false(sl_prefix_equal(&a, &b));
+	assert_int_equal(sl_prefix_parse("a00::/24", true, &b), 0);
+	assert_false(sl_prefix_equal(&a, &b));
+}
+
 static void mac_parse_accepts_both_cases(void **state)
 {
 	static const uint8_t want[6] = {0x02, 0xab, 0xcd, 0xef, 0x00, 0x01};
@@ -212,6 +227,7 @@ int main(void)
 		cmocka_unit_test(prefix_bcast4_and_net4_set_host_bits_and_none_on_31_32),
 		cmocka_unit_test(ip_fmt_round_trips),
 		cmocka_unit_test(ip_equal_compares_family_and_value),
+		cmocka_unit_test(prefix_equal_compares_length_family_and_address),
 		cmocka_unit_test(mac_parse_accepts_both_cases),
 		cmocka_unit_test(mac_parse_rejects_junk),
 	};

@@ -90,5 +90,7 @@ uint32_t sl_prefix_hash(const struct sl_prefix *p);
 bool sl_prefix_contains(const struct sl_prefix *p, const struct sl_ip *ip);
 /** True when both addresses are the same family and value. */
 bool sl_ip_equal(const struct sl_ip *a, const struct sl_ip *b);
+/** True when both prefixes have the same length and address (as stored). */
+bool sl_prefix_equal(const struct sl_prefix *a, const struct sl_prefix *b);
 
 #endif
