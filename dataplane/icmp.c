@@ -50,14 +50,9 @@ void icmp4_local(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 		 * ends a traceroute to us) for a well-formed datagram */
 		const uint8_t *udp = ip + ihl;
 		uint32_t ulen = tot - ihl >= 8 ? rd16(udp + 4) : 0;
-		uint32_t src, dst;
-		memcpy(&src, ip + 12, 4);
-		memcpy(&dst, ip + 16, 4);
 		if (ulen < 8 || ulen > tot - ihl ||
 			(ld16(udp + 6) != 0 &&
-				sl_csum_fold(sl_csum_add(
-					sl_csum_pseudo4(src, dst, IPPROTO_UDP_, (uint16_t)ulen),
-					udp, ulen)) != 0xffff)) {
+				sl_csum_l4_4(ip, IPPROTO_UDP_, udp, (uint16_t)ulen) != 0)) {
 			slow_drop(s, m, SL_DROP_BAD_L4_HEADER);
 			return;
 		}
@@ -108,7 +103,6 @@ void icmp6_echo(struct sl_slow *s, struct rte_mbuf *m, uint8_t *ip6, uint32_t of
 	struct sl_meta *meta = sl_meta(m);
 	const struct sl_iface *iif = &s->dp->ifs.ifaces[meta->iface];
 	uint8_t a[16];
-	uint32_t sum;
 
 	if (off > 40) {
 		/* extension headers are not reflected: move the ICMPv6 message up */
@@ -122,8 +116,7 @@ void icmp6_echo(struct sl_slow *s, struct rte_mbuf *m, uint8_t *ip6, uint32_t of
 	ip6[7] = 64;
 	ip6[40] = 129;
 	st16(ip6 + 42, 0);
-	sum = sl_csum_pseudo6(ip6 + 8, ip6 + 24, IPPROTO_ICMPV6_, ilen);
-	st16(ip6 + 42, (uint16_t)~sl_csum_fold(sl_csum_add(sum, ip6 + 40, ilen)));
+	st16(ip6 + 42, sl_csum_l4_6(ip6, IPPROTO_ICMPV6_, ip6 + 40, ilen));
 	sl_trim(m, meta->l2_len + 40 + ilen);
 	reply_l2(m, meta->l2_len, iif);
 	s->stats.local++;
@@ -307,7 +300,6 @@ static struct rte_mbuf *error6(struct sl_slow *s, const struct rte_mbuf *orig, c
 	unsigned int olen = 40u + rd16(oip + 4), quote = RTE_MIN(olen, ICMP6_ERR_MAX - 48u);
 	struct rte_mbuf *m;
 	uint8_t *p, *ip, *icmp;
-	uint32_t sum;
 	uint16_t l2;
 
 	m = slow_alloc(s);
@@ -333,8 +325,7 @@ static struct rte_mbuf *error6(struct sl_slow *s, const struct rte_mbuf *orig, c
 	icmp[1] = code;
 	wr32(icmp + 4, info);
 	memcpy(icmp + 8, oip, quote);
-	sum = sl_csum_pseudo6(ip + 8, ip + 24, IPPROTO_ICMPV6_, 8 + quote);
-	st16(icmp + 2, (uint16_t)~sl_csum_fold(sl_csum_add(sum, icmp, 8 + quote)));
+	st16(icmp + 2, sl_csum_l4_6(ip, IPPROTO_ICMPV6_, icmp, 8 + quote));
 	return m;
 }
 

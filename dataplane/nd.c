@@ -10,14 +10,6 @@
 #define ND_NA  136
 #define ND_LEN 32 /* NS/NA (24) + one link-layer address option (8) */
 
-/* ICMPv6 checksum of the message at @p icmp (@p len bytes) of the packet at
- * @p ip6. */
-static uint16_t icmp6_csum(const uint8_t *ip6, const uint8_t *icmp, uint32_t len)
-{
-	uint32_t sum = sl_csum_pseudo6(ip6 + 8, ip6 + 24, IPPROTO_ICMPV6_, len);
-	return (uint16_t)~sl_csum_fold(sl_csum_add(sum, icmp, len));
-}
-
 const uint8_t *nd_anycast(const struct sl_iface *i, const uint8_t a[16])
 {
 	if (a[15] & 3) /* /126 at most: the last two bits are the interface id's */
@@ -93,7 +85,7 @@ static void nd_send(struct sl_slow *s, const struct sl_iface *oif, const uint8_t
 	icmp[24] = type == ND_NS ? 1 : 2; /* source / target link-layer address */
 	icmp[25] = 1;
 	memcpy(icmp + 26, oif->mac.b, 6);
-	st16(icmp + 2, icmp6_csum(ip, icmp, ND_LEN));
+	st16(icmp + 2, sl_csum_l4_6(ip, IPPROTO_ICMPV6_, icmp, ND_LEN));
 	s->stats.event[type == ND_NS ? SL_EV_ND_SOLICITS : SL_EV_ND_ADVERTS]++;
 	slow_tx(s, oif->id, m);
 }
@@ -239,9 +231,7 @@ static void not_for_us6(struct sl_slow *s, struct rte_mbuf *m, const uint8_t *ip
 	if (u->proto == IPPROTO_UDP_) {
 		const uint8_t *udp = ip + u->off;
 		if (u->off + 8 > end || (ulen = rd16(udp + 4)) < 8 || u->off + ulen > end ||
-			sl_csum_fold(sl_csum_add(
-				sl_csum_pseudo6(ip + 8, ip + 24, IPPROTO_UDP_, ulen), udp, ulen)) !=
-				0xffff) {
+			sl_csum_l4_6(ip, IPPROTO_UDP_, udp, ulen) != 0) {
 			slow_drop(s, m, SL_DROP_BAD_L4_HEADER);
 			return;
 		}
@@ -307,7 +297,7 @@ void nd_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 		slow_drop(s, m, nd ? SL_DROP_ND_IGNORED : SL_DROP_LOCAL_UNHANDLED);
 		return;
 	}
-	if (ilen < 8 || icmp6_csum(ip, icmp, ilen) != 0) {
+	if (ilen < 8 || sl_csum_l4_6(ip, IPPROTO_ICMPV6_, icmp, ilen) != 0) {
 		slow_drop(s, m, SL_DROP_BAD_ICMP);
 		return;
 	}

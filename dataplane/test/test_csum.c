@@ -259,6 +259,29 @@ static void pseudo6_udp_checksum_matches_hand_computation(void **state)
 	assert_int_equal(as_host(c), 0x5b86);
 }
 
+static void l4_checksums_give_known_answers_and_verify_to_zero(void **state)
+{
+	uint8_t ip4[20 + sizeof(udp_hello)] = {0}, ip6[40 + sizeof(udp_hello)] = {0};
+	uint16_t c;
+
+	(void)state;
+	memcpy(ip4 + 12, udp4_src, 4);
+	memcpy(ip4 + 16, udp4_dst, 4);
+	memcpy(ip4 + 20, udp_hello, sizeof(udp_hello));
+	c = sl_csum_l4_4(ip4, 17, ip4 + 20, sizeof(udp_hello));
+	assert_int_equal(as_host(c), 0xcac3);
+	memcpy(ip4 + 26, &c, 2);
+	assert_int_equal(sl_csum_l4_4(ip4, 17, ip4 + 20, sizeof(udp_hello)), 0);
+
+	memcpy(ip6 + 8, udp6_src, 16);
+	memcpy(ip6 + 24, udp6_dst, 16);
+	memcpy(ip6 + 40, udp_hello, sizeof(udp_hello));
+	c = sl_csum_l4_6(ip6, 17, ip6 + 40, sizeof(udp_hello));
+	assert_int_equal(as_host(c), 0x5b86);
+	memcpy(ip6 + 46, &c, 2);
+	assert_int_equal(sl_csum_l4_6(ip6, 17, ip6 + 40, sizeof(udp_hello)), 0);
+}
+
 static void pseudo_sums_match_hand_built_headers_on_random_input(void **state)
 {
 	uint8_t pkt[40 + 1500];
@@ -313,6 +336,7 @@ int main(void)
 		cmocka_unit_test(ttl_decrement_chain_keeps_checksum_valid),
 		cmocka_unit_test(pseudo4_udp_checksum_matches_hand_computation),
 		cmocka_unit_test(pseudo6_udp_checksum_matches_hand_computation),
+		cmocka_unit_test(l4_checksums_give_known_answers_and_verify_to_zero),
 		cmocka_unit_test(pseudo_sums_match_hand_built_headers_on_random_input),
 	};
 

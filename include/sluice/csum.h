@@ -111,4 +111,25 @@ static inline uint32_t sl_csum_pseudo6(
 	return sl_csum_add(sum, b, 8);
 }
 
+/**
+ * Checksum of the upper-layer message at @p l4 (@p len bytes, protocol
+ * @p proto) of the IPv4 packet at @p ip4, pseudo-header included: the value
+ * to store (checksum field zero), or 0 when verifying a correct message.
+ */
+static inline uint16_t sl_csum_l4_4(const uint8_t *ip4, uint8_t proto, const void *l4, uint16_t len)
+{
+	uint32_t src, dst;
+
+	memcpy(&src, ip4 + 12, 4);
+	memcpy(&dst, ip4 + 16, 4);
+	return (uint16_t)~sl_csum_fold(sl_csum_add(sl_csum_pseudo4(src, dst, proto, len), l4, len));
+}
+
+/** As sl_csum_l4_4 for the IPv6 packet at @p ip6 (RFC 8200 8.1). */
+static inline uint16_t sl_csum_l4_6(const uint8_t *ip6, uint8_t proto, const void *l4, uint32_t len)
+{
+	return (uint16_t)~sl_csum_fold(
+		sl_csum_add(sl_csum_pseudo6(ip6 + 8, ip6 + 24, proto, len), l4, len));
+}
+
 #endif
