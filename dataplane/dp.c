@@ -164,7 +164,29 @@ static int plan_route(struct plan *pl, const struct sl_route_change *c, unsigned
 /* The latest planned route add/del of this prefix, or -1. */
 static int plan_find(const struct plan *pl, const struct sl_prefix *p)
 {
-	return pl->hcap && *plan_slot(pl, p) ? (int)*plan_slot(pl, p) - 1 : -1;
+	return pl->hcap ? (int)*plan_slot(pl, p) - 1 : -1;
+}
+
+/* Will a route for @p p be there once the batch so far applies: the batch's
+ * latest add/del of it decides, else the FIB. Its origin into *@p origin. */
+static bool route_will_exist(struct sl_dp *dp, const struct plan *pl, const struct sl_prefix *p,
+	enum sl_route_origin *origin)
+{
+	int k = plan_find(pl, p);
+
+	if (k >= 0) {
+		*origin = pl->rc[k].origin;
+		return !pl->rc[k].del;
+	}
+	*origin = SL_ROUTE_STATIC;
+	return sl_fib_get(&dp->fib, p, origin) != SL_NH_NONE;
+}
+
+/* Routes of these origins are the configuration's; the others follow from
+ * an interface's addresses (connected, local, broadcast). */
+static bool origin_configured(enum sl_route_origin o)
+{
+	return o == SL_ROUTE_STATIC || o == SL_ROUTE_KERNEL;
 }
 
 static int iface_routes(struct plan *pl, const struct sl_iface *i, unsigned int line)
@@ -448,6 +470,8 @@ static int plan_cmd(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 {
 	char b1[64];
 	const struct sl_iface *dev = NULL;
+	enum sl_route_origin o;
+	bool there;
 	int rc;
 
 	switch (c->type) {
@@ -506,37 +530,26 @@ static int plan_cmd(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 		} else {
 			rc_.nh.type = SL_NH_CONNECTED;
 		}
-		{
-			/* an add never replaces: what is there is deleted first */
-			enum sl_route_origin o = SL_ROUTE_STATIC;
-			int k = plan_find(pl, &c->route.prefix);
-			bool there =
-				k >= 0 ? !pl->rc[k].del
-				       : sl_fib_get(&dp->fib, &c->route.prefix, &o) != SL_NH_NONE;
-			if (there && (k >= 0 ? pl->rc[k].origin : o) != SL_ROUTE_STATIC &&
-				(k >= 0 ? pl->rc[k].origin : o) != SL_ROUTE_KERNEL)
-				return fail(err, errlen, line,
-					"route add %s: the prefix of an interface address "
-					"(connected, local or broadcast)",
-					b1);
-			if (there)
-				return fail(err, errlen, line,
-					"route add %s: already exists (remove it first with "
-					"'route del %s')",
-					b1, b1);
-		}
+		/* an add never replaces: what is there is deleted first */
+		there = route_will_exist(dp, pl, &c->route.prefix, &o);
+		if (there && !origin_configured(o))
+			return fail(err, errlen, line,
+				"route add %s: the prefix of an interface address "
+				"(connected, local or broadcast)",
+				b1);
+		if (there)
+			return fail(err, errlen, line,
+				"route add %s: already exists (remove it first with "
+				"'route del %s')",
+				b1, b1);
 		return plan_route(pl, &rc_, line);
 	}
 	case SL_CMD_ROUTE_DEL: {
 		struct sl_route_change rc_ = {.del = true, .prefix = c->route.prefix};
-		enum sl_route_origin o = SL_ROUTE_STATIC;
-		int k = plan_find(pl, &c->route.prefix);
 		sl_prefix_fmt(&c->route.prefix, b1, sizeof(b1));
-		if (k >= 0 ? pl->rc[k].del
-			   : sl_fib_get(&dp->fib, &c->route.prefix, &o) == SL_NH_NONE)
+		if (!route_will_exist(dp, pl, &c->route.prefix, &o))
 			return fail(err, errlen, line, "route del %s: no such route", b1);
-		if ((k >= 0 ? pl->rc[k].origin : o) != SL_ROUTE_STATIC &&
-			(k >= 0 ? pl->rc[k].origin : o) != SL_ROUTE_KERNEL)
+		if (!origin_configured(o))
 			return fail(err, errlen, line,
 				"route del %s: an interface address route; change the interface "
 				"instead",

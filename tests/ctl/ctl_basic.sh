@@ -78,6 +78,22 @@ check "batch applied in full" bash -c "[ \$('$CTL' --ctl '$SOCK' show routes --j
 expect_rc 1 "route add of an existing prefix" c route add 10.0.1.0/24 via 192.168.1.253
 grep -q "already exists" "$W/err" && ok "message: already exists" || bad "message: $(cat "$W/err")"
 check "the route kept its gateway" has_route 10.0.1.0/24 192.168.1.254
+expect_rc 1 "route add of a connected prefix" c route add 192.168.1.0/24 dev lan0
+grep -q "prefix of an interface address" "$W/err" && ok "message: interface address prefix" || bad "message: $(cat "$W/err")"
+expect_rc 1 "route del of a broadcast route" c route del 192.168.1.255/32
+grep -q "an interface address route" "$W/err" && ok "message: interface address route" || bad "message: $(cat "$W/err")"
+# within a batch, the batch's own changes decide: del then add replaces,
+# a second del of the same prefix finds nothing (and nothing is applied)
+printf 'route del 10.0.2.0/24\nroute add 10.0.2.0/24 via 192.168.1.253\n' >"$W/replace.batch"
+expect_rc 0 "-f del then add replaces a route" c -f "$W/replace.batch"
+check "the replaced route has the new gateway" has_route 10.0.2.0/24 192.168.1.253
+printf 'route add 172.16.0.0/12 via 192.168.1.254\nroute del 172.16.0.0/12\nroute del 172.16.0.0/12\n' >"$W/dd.batch"
+expect_rc 1 "-f second del of a prefix" c -f "$W/dd.batch"
+grep -q "line 3: route del 172.16.0.0/12: no such route" "$W/err" && ok "second del names line 3" || bad "message: $(cat "$W/err")"
+printf 'route add 172.16.0.0/12 via 192.168.1.254\nroute add 172.16.0.0/12 via 192.168.1.253\n' >"$W/aa.batch"
+expect_rc 1 "-f second add of a prefix" c -f "$W/aa.batch"
+grep -q "line 2: route add 172.16.0.0/12: already exists" "$W/err" && ok "second add names line 2" || bad "message: $(cat "$W/err")"
+check "neither batch applied" not has_route 172.16.0.0/12
 
 # --- the control socket keeps serving ---
 # idle connections: evicted (2 s idle) when others wait, not a lock-out
