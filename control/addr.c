@@ -186,7 +186,7 @@ const char *sl_onlink_problem(const struct sl_prefix *addrs, unsigned int n, con
 {
 	bool on_link = false;
 
-	if (ip->family == SL_AF_INET6 && ip->v6[0] == 0xfe && (ip->v6[1] & 0xc0) == 0x80)
+	if (sl_ip_is_link_local(ip))
 		return NULL;
 	for (unsigned int i = 0; i < n; i++) {
 		const struct sl_prefix *p = &addrs[i];
@@ -221,6 +221,29 @@ uint32_t sl_prefix_hash(const struct sl_prefix *p)
 bool sl_prefix_equal(const struct sl_prefix *a, const struct sl_prefix *b)
 {
 	return a->len == b->len && sl_ip_equal(&a->addr, &b->addr);
+}
+
+bool sl_ip_is_link_local(const struct sl_ip *ip)
+{
+	return ip->family == SL_AF_INET6 && ip->v6[0] == 0xfe && (ip->v6[1] & 0xc0) == 0x80;
+}
+
+unsigned int sl_addr_routes(const struct sl_prefix *a, struct sl_addr_route out[SL_ADDR_KINDS])
+{
+	uint8_t max = a->addr.family == SL_AF_INET ? 32 : 128;
+	struct sl_prefix host = {.addr = a->addr, .len = max};
+	unsigned int n = 0;
+
+	if (a->len < max && !sl_ip_is_link_local(&a->addr)) {
+		out[n] = (struct sl_addr_route){.prefix = *a, .kind = SL_ADDR_CONNECTED};
+		sl_prefix_mask(&out[n++].prefix);
+	}
+	out[n++] = (struct sl_addr_route){.prefix = host, .kind = SL_ADDR_LOCAL};
+	if (sl_prefix_bcast4(a, &host.addr.v4))
+		out[n++] = (struct sl_addr_route){.prefix = host, .kind = SL_ADDR_BROADCAST};
+	if (sl_prefix_net4(a, &host.addr.v4))
+		out[n++] = (struct sl_addr_route){.prefix = host, .kind = SL_ADDR_NETWORK};
+	return n;
 }
 
 bool sl_prefix_contains(const struct sl_prefix *p, const struct sl_ip *ip)

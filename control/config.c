@@ -249,11 +249,6 @@ static const char *family_name(uint8_t family)
 	return family == SL_AF_INET ? "IPv4" : "IPv6";
 }
 
-static bool is_link_local(const struct sl_ip *ip)
-{
-	return ip->family == SL_AF_INET6 && ip->v6[0] == 0xfe && (ip->v6[1] & 0xc0) == 0x80;
-}
-
 /* Why @p ip cannot be a host address, or NULL when it can. */
 static const char *not_a_host(const struct sl_ip *ip)
 {
@@ -882,7 +877,13 @@ enum key_kind { KEY_NAME, KEY_DEVVLAN, KEY_FIB, KEY_NEIGH };
  * and the subnet's network address (dropped as a broadcast, RFC 1812
  * 4.2.3.1); a static route must not collide with any of them.
  */
-enum fib_kind { FIB_CONNECTED, FIB_HOST, FIB_BROADCAST, FIB_NETWORK, FIB_STATIC };
+enum fib_kind {
+	FIB_CONNECTED = SL_ADDR_CONNECTED,
+	FIB_HOST = SL_ADDR_LOCAL,
+	FIB_BROADCAST = SL_ADDR_BROADCAST,
+	FIB_NETWORK = SL_ADDR_NETWORK,
+	FIB_STATIC = SL_ADDR_KINDS
+};
 #define FIB_KINDS 5
 
 static const char *const fib_kind_names[] = {
@@ -967,30 +968,18 @@ static void key_prefix(struct key *k, const struct sl_prefix *p)
 }
 
 /* The FIB prefix of @p kind that interface address @p a gives; false when it gives none. */
+/* The FIB entry of @p kind that interface address @p a makes (sl_addr_routes). */
 static bool derived_prefix(const struct sl_prefix *a, enum fib_kind kind, struct sl_prefix *out)
 {
-	unsigned int max = family_bits(a->addr.family);
+	struct sl_addr_route r[SL_ADDR_KINDS];
+	unsigned int n = sl_addr_routes(a, r);
 
 	*out = *a;
-	switch (kind) {
-	case FIB_CONNECTED:
-		sl_prefix_mask(out);
-		return a->len < max;
-	case FIB_HOST:
-		out->len = (uint8_t)max;
-		return true;
-	case FIB_BROADCAST:
-		out->len = 32;
-		if (a->addr.family != SL_AF_INET || a->len > 30)
-			return false;
-		out->addr.v4 = htonl(ntohl(a->addr.v4) | UINT32_MAX >> a->len);
-		return true;
-	case FIB_NETWORK:
-		out->len = 32;
-		return sl_prefix_net4(a, &out->addr.v4);
-	case FIB_STATIC:
-		break;
-	}
+	for (unsigned int i = 0; i < n; i++)
+		if (r[i].kind == (enum sl_addr_route_kind)kind) {
+			*out = r[i].prefix;
+			return true;
+		}
 	return false;
 }
 
@@ -1168,7 +1157,7 @@ static int check_iface_addrs(struct check *ck, uint32_t i, struct perr *e)
 
 	for (unsigned int a = 0; a < ifc->n_addrs; a++) {
 		/* Every interface may use the same link-local subnet and addresses. */
-		if (is_link_local(&ifc->addrs[a].addr))
+		if (sl_ip_is_link_local(&ifc->addrs[a].addr))
 			continue;
 		for (enum fib_kind kind = FIB_CONNECTED; kind < FIB_STATIC; kind++) {
 			uint32_t ref = ref_make(i, a, kind);
@@ -1297,7 +1286,7 @@ static int check_on_link(const struct check *ck, const struct sl_cmd_interface *
 	const struct sl_ip *ip, const char *ctx, const char *what, struct perr *e)
 {
 	struct sl_prefix host = {.addr = *ip, .len = (uint8_t)family_bits(ip->family)};
-	bool on_link = is_link_local(ip);
+	bool on_link = sl_ip_is_link_local(ip);
 	char s[64], net[64];
 	struct key k = {.len = 0};
 	uint32_t ref;
@@ -1358,7 +1347,7 @@ static int check_route_add(struct check *ck, uint32_t i, struct perr *e)
 	}
 	if (r->has_via) {
 		sl_ip_fmt(&r->via, via, sizeof(via));
-		if (ifc == NULL && is_link_local(&r->via))
+		if (ifc == NULL && sl_ip_is_link_local(&r->via))
 			return fail(e, "%s: link-local gateway %s needs 'dev IFACE'", ctx, via);
 		if (ifc == NULL) {
 			ifc = iface_for(ck, &r->via);

@@ -191,36 +191,30 @@ static bool origin_configured(enum sl_route_origin o)
 
 static int iface_routes(struct plan *pl, const struct sl_iface *i, unsigned int line)
 {
-	for (unsigned int k = 0; k < i->n_addrs; k++) {
-		const struct sl_prefix *a = &i->addrs[k];
-		unsigned int max = a->addr.family == SL_AF_INET ? 32 : 128;
-		struct sl_route_change c = {
-			.nh = {.family = a->addr.family, .iface = i->id, .neigh = SL_NEIGH_NONE}};
-		int rc;
+	static const uint8_t nh_type[SL_ADDR_KINDS] = {[SL_ADDR_CONNECTED] = SL_NH_CONNECTED,
+		[SL_ADDR_LOCAL] = SL_NH_LOCAL,
+		[SL_ADDR_BROADCAST] = SL_NH_BROADCAST,
+		/* {subnet, 0}: an obsolete broadcast, dropped as one */
+		[SL_ADDR_NETWORK] = SL_NH_BROADCAST};
 
-		c.prefix = *a;
-		sl_prefix_mask(&c.prefix);
-		if (a->len < max && plan_find(pl, &c.prefix) < 0) {
-			c.nh.type = SL_NH_CONNECTED;
-			c.origin = SL_ROUTE_CONNECTED;
+	for (unsigned int k = 0; k < i->n_addrs; k++) {
+		struct sl_addr_route r[SL_ADDR_KINDS];
+		unsigned int n = sl_addr_routes(&i->addrs[k], r);
+
+		for (unsigned int j = 0; j < n; j++) {
+			struct sl_route_change c = {.prefix = r[j].prefix,
+				.origin = r[j].kind == SL_ADDR_CONNECTED ? SL_ROUTE_CONNECTED
+									 : SL_ROUTE_LOCAL,
+				.nh = {.family = i->addrs[k].addr.family,
+					.type = nh_type[r[j].kind],
+					.iface = i->id,
+					.neigh = SL_NEIGH_NONE}};
+			int rc;
+			/* a subnet (secondary address), broadcast or network address
+			 * another address made already stays as it is */
+			if (r[j].kind != SL_ADDR_LOCAL && plan_find(pl, &c.prefix) >= 0)
+				continue;
 			if ((rc = plan_route(pl, &c, line)) < 0)
-				return rc;
-		}
-		c.prefix.addr = a->addr;
-		c.prefix.len = (uint8_t)max;
-		c.nh.type = SL_NH_LOCAL;
-		c.origin = SL_ROUTE_LOCAL;
-		if ((rc = plan_route(pl, &c, line)) < 0)
-			return rc;
-		if (sl_prefix_bcast4(a, &c.prefix.addr.v4)) {
-			c.nh.type = SL_NH_BROADCAST;
-			if (plan_find(pl, &c.prefix) < 0 && (rc = plan_route(pl, &c, line)) < 0)
-				return rc;
-		}
-		/* {subnet, 0}: an obsolete broadcast, dropped as one (RFC 1812 4.2.3.1) */
-		if (sl_prefix_net4(a, &c.prefix.addr.v4)) {
-			c.nh.type = SL_NH_BROADCAST;
-			if (plan_find(pl, &c.prefix) < 0 && (rc = plan_route(pl, &c, line)) < 0)
 				return rc;
 		}
 	}
@@ -243,11 +237,6 @@ static const struct sl_iface *connected_iface(
 			}
 		}
 	return best;
-}
-
-static bool ip_is_ll6(const struct sl_ip *ip)
-{
-	return ip->family == SL_AF_INET6 && ip->v6[0] == 0xfe && (ip->v6[1] & 0xc0) == 0x80;
 }
 
 /* Keep a command to apply once the FIB batch has gone in. */
@@ -563,7 +552,8 @@ static int plan_cmd(struct sl_dp *dp, struct plan *pl, const struct sl_cmd *c, u
 		if (dev == NULL)
 			return fail(err, errlen, line, "neighbor %s: no interface '%s'", b1,
 				c->neigh.dev);
-		if (!ip_is_ll6(&c->neigh.ip) && connected_iface(&pl->ifs, &c->neigh.ip) != dev)
+		if (!sl_ip_is_link_local(&c->neigh.ip) &&
+			connected_iface(&pl->ifs, &c->neigh.ip) != dev)
 			return fail(err, errlen, line, "neighbor %s: not on a subnet of %s", b1,
 				dev->name);
 		if (c->type == SL_CMD_NEIGH_ADD) {

@@ -152,8 +152,7 @@ void sl_iface_src6(
 		memcpy(d.v6, dst, 16);
 	for (unsigned int k = 0; k < i->n_addrs; k++) {
 		const struct sl_prefix *a = &i->addrs[k];
-		if (a->addr.family != SL_AF_INET6 ||
-			(a->addr.v6[0] == 0xfe && (a->addr.v6[1] & 0xc0) == 0x80))
+		if (a->addr.family != SL_AF_INET6 || sl_ip_is_link_local(&a->addr))
 			continue;
 		if (first == NULL)
 			first = a;

@@ -104,19 +104,6 @@ static int iface_find(const struct xb_state *s, const char *name)
 	return -1;
 }
 
-/* The host route (/32, /128) of interface address @p a. */
-static struct sl_prefix host_of(const struct sl_prefix *a)
-{
-	struct sl_prefix p = {.addr = a->addr, .len = a->addr.family == SL_AF_INET ? 32 : 128};
-
-	return p;
-}
-
-static bool is_ll6(const struct sl_ip *ip)
-{
-	return ip->family == SL_AF_INET6 && ip->v6[0] == 0xfe && (ip->v6[1] & 0xc0) == 0x80;
-}
-
 /* The interface whose connected subnet holds @p ip (longest), or -1. */
 static int connected_iface(const struct xb_state *s, const struct sl_ip *ip)
 {
@@ -133,23 +120,16 @@ static int connected_iface(const struct xb_state *s, const struct sl_ip *ip)
 	return best;
 }
 
-/* Does an interface put @p p in the FIB (connected subnet, own address, broadcast)? */
+/* Does an interface put @p p in the FIB (sl_addr_routes)? Its index, or -1. */
 static int iface_prefix_owner(const struct xb_state *s, const struct sl_prefix *p)
 {
 	for (unsigned int i = 0; i < s->n_ifaces; i++)
 		for (unsigned int k = 0; k < s->ifaces[i].n_addrs; k++) {
-			const struct sl_prefix *a = &s->ifaces[i].addrs[k];
-			struct sl_prefix net = *a,
-					 host = {.addr = a->addr,
-						 .len = a->addr.family == SL_AF_INET ? 32 : 128};
-			sl_prefix_mask(&net);
-			if ((!is_ll6(&a->addr) && sl_prefix_equal(&net, p)) ||
-				sl_prefix_equal(&host, p))
-				return (int)i;
-			if (sl_prefix_bcast4(a, &host.addr.v4) && sl_prefix_equal(&host, p))
-				return (int)i;
-			if (sl_prefix_net4(a, &host.addr.v4) && sl_prefix_equal(&host, p))
-				return (int)i;
+			struct sl_addr_route r[SL_ADDR_KINDS];
+			unsigned int n = sl_addr_routes(&s->ifaces[i].addrs[k], r);
+			for (unsigned int j = 0; j < n; j++)
+				if (sl_prefix_equal(&r[j].prefix, p))
+					return (int)i;
 		}
 	return -1;
 }
@@ -286,28 +266,15 @@ static unsigned int iface_fib_entries(const struct xb_state *s, int v6)
 	for (unsigned int i = 0; i < s->n_ifaces; i++)
 		for (unsigned int k = 0; k < s->ifaces[i].n_addrs; k++) {
 			const struct sl_prefix *a = &s->ifaces[i].addrs[k];
-			struct sl_prefix d[4];
-			unsigned int nd = 0;
-			uint32_t v4;
+			struct sl_addr_route d[SL_ADDR_KINDS];
+			unsigned int nd;
 			if ((a->addr.family == SL_AF_INET6) != v6)
 				continue;
-			d[nd] = *a;
-			sl_prefix_mask(&d[nd]);
-			if (!is_ll6(&a->addr) && a->len < (v6 ? 128 : 32))
-				nd++;
-			d[nd++] = host_of(a);
-			if (sl_prefix_bcast4(a, &v4)) {
-				d[nd] = host_of(a);
-				d[nd++].addr.v4 = v4;
-			}
-			if (sl_prefix_net4(a, &v4)) {
-				d[nd] = host_of(a);
-				d[nd++].addr.v4 = v4;
-			}
+			nd = sl_addr_routes(a, d);
 			for (unsigned int j = 0; j < nd; j++) {
 				bool dup = false;
 				for (unsigned int m = 0; m < n && !dup; m++)
-					dup = sl_prefix_equal(&seen[m], &d[j]);
+					dup = sl_prefix_equal(&seen[m], &d[j].prefix);
 				if (dup)
 					continue;
 				if (n == cap) {
@@ -319,7 +286,7 @@ static unsigned int iface_fib_entries(const struct xb_state *s, int v6)
 					}
 					seen = p;
 				}
-				seen[n++] = d[j];
+				seen[n++] = d[j].prefix;
 			}
 		}
 	free(seen);
@@ -413,7 +380,7 @@ static int plan_neigh(struct xdp_backend *b, struct xb_state *s, const struct sl
 	sl_ip_fmt(&c->neigh.ip, b1, sizeof(b1));
 	if (dev < 0)
 		return fail(err, errlen, line, "neighbor %s: no interface '%s'", b1, c->neigh.dev);
-	if (!is_ll6(&c->neigh.ip) && connected_iface(s, &c->neigh.ip) != dev)
+	if (!sl_ip_is_link_local(&c->neigh.ip) && connected_iface(s, &c->neigh.ip) != dev)
 		return fail(
 			err, errlen, line, "neighbor %s: not on a subnet of %s", b1, c->neigh.dev);
 	if (c->type == SL_CMD_NEIGH_ADD) {

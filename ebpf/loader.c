@@ -387,49 +387,31 @@ static int fib_del(struct sl_xdp *x, const struct sl_prefix *p)
 	return 0;
 }
 
-static struct sl_prefix host_prefix(const struct sl_ip *a)
-{
-	struct sl_prefix p = {.addr = *a, .len = a->family == SL_AF_INET ? 32 : 128};
-
-	return p;
-}
-
 static int iface_routes(struct sl_xdp *x, unsigned int slot, const struct sl_cmd_interface *ifc)
 {
-	for (unsigned int i = 0; i < ifc->n_addrs; i++) {
-		const struct sl_prefix *a = &ifc->addrs[i];
-		struct sl_xdp_nexthop nh = {.type = SL_XDP_NH_CONNECTED, .slot = slot};
-		struct sl_prefix net = *a, host = host_prefix(&a->addr);
-		bool ll = a->addr.family == SL_AF_INET6 && a->addr.v6[0] == 0xfe &&
-			  (a->addr.v6[1] & 0xc0) == 0x80;
-		int rc;
+	static const uint32_t nh_type[SL_ADDR_KINDS] = {[SL_ADDR_CONNECTED] = SL_XDP_NH_CONNECTED,
+		[SL_ADDR_LOCAL] = SL_XDP_NH_LOCAL,
+		[SL_ADDR_BROADCAST] = SL_XDP_NH_BROADCAST,
+		/* {subnet, 0}: an obsolete broadcast, dropped as one */
+		[SL_ADDR_NETWORK] = SL_XDP_NH_BROADCAST};
 
-		if (!ll) {
-			sl_prefix_mask(&net);
-			rc = fib_put(x, &net, &nh);
+	for (unsigned int i = 0; i < ifc->n_addrs; i++) {
+		struct sl_addr_route r[SL_ADDR_KINDS];
+		unsigned int n = sl_addr_routes(&ifc->addrs[i], r);
+
+		for (unsigned int j = 0; j < n; j++) {
+			struct sl_xdp_nexthop nh = {.type = nh_type[r[j].kind], .slot = slot};
+			int rc = fib_put(x, &r[j].prefix, &nh);
 			if (rc)
 				return rc;
-		}
-		nh.type = SL_XDP_NH_LOCAL;
-		rc = fib_put(x, &host, &nh);
-		if (rc)
-			return rc;
-		if (sl_prefix_bcast4(a, &host.addr.v4)) { /* host: now the broadcast /32 */
-			uint32_t h = ntohl(host.addr.v4) & 0xffff;
-			nh.type = SL_XDP_NH_BROADCAST;
-			rc = fib_put(x, &host, &nh);
-			if (rc)
-				return rc;
-			x->skel->bss->sl_bcast4_bits[h >> 6] |= 1ull << (h & 63);
-		}
-		/* {subnet, 0}: an obsolete broadcast, dropped as one (RFC 1812
-		 * 4.2.3.1); not a martian source, so not in sl_bcast4_bits (whose
-		 * broadcasts end in two 1 bits, this in two 0 bits: never confused) */
-		if (sl_prefix_net4(a, &host.addr.v4) && host.addr.v4 != a->addr.v4) {
-			nh.type = SL_XDP_NH_BROADCAST;
-			rc = fib_put(x, &host, &nh);
-			if (rc)
-				return rc;
+			/* a subnet broadcast is a martian source; {subnet, 0}
+			 * is not, so only the former is in sl_bcast4_bits (whose
+			 * broadcasts end in two 1 bits, {subnet, 0} in two 0
+			 * bits: never confused) */
+			if (r[j].kind == SL_ADDR_BROADCAST) {
+				uint32_t h = ntohl(r[j].prefix.addr.v4) & 0xffff;
+				x->skel->bss->sl_bcast4_bits[h >> 6] |= 1ull << (h & 63);
+			}
 		}
 	}
 	return 0;

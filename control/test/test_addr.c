@@ -191,6 +191,41 @@ static void prefix_equal_compares_length_family_and_address(void **state)
 	assert_false(sl_prefix_equal(&a, &b));
 }
 
+static void addr_routes_of(const char *addr, const char *want)
+{
+	struct sl_addr_route r[SL_ADDR_KINDS];
+	static const char kind[] = "clbn";
+	struct sl_prefix a;
+	char got[256] = "", p[64];
+	unsigned int n;
+
+	assert_int_equal(sl_prefix_parse(addr, false, &a), 0);
+	n = sl_addr_routes(&a, r);
+	assert_in_range(n, 1, SL_ADDR_KINDS);
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%c %s", i ? ", " : "",
+			kind[r[i].kind], sl_prefix_fmt(&r[i].prefix, p, sizeof(p)));
+	assert_string_equal(got, want);
+}
+
+static void addr_routes_give_connected_local_broadcast_and_network(void **state)
+{
+	addr_routes_of("192.168.1.1/24",
+		"c 192.168.1.0/24, l 192.168.1.1/32, b 192.168.1.255/32, n 192.168.1.0/32");
+	addr_routes_of("10.0.0.5/30", "c 10.0.0.4/30, l 10.0.0.5/32, b 10.0.0.7/32, n 10.0.0.4/32");
+	/* RFC 3021: a /31 has two hosts and no broadcast */
+	addr_routes_of("10.0.0.0/31", "c 10.0.0.0/31, l 10.0.0.0/32");
+	addr_routes_of("10.0.0.9/32", "l 10.0.0.9/32");
+	addr_routes_of("2001:db8:1::1/64", "c 2001:db8:1::/64, l 2001:db8:1::1/128");
+	addr_routes_of("2001:db8:1::1/128", "l 2001:db8:1::1/128");
+	/* every interface has fe80::/64: no connected route for it */
+	addr_routes_of("fe80::1/64", "l fe80::1/128");
+	assert_true(
+		sl_ip_is_link_local(&(struct sl_ip){.family = SL_AF_INET6, .v6 = {0xfe, 0xbf}}));
+	assert_false(
+		sl_ip_is_link_local(&(struct sl_ip){.family = SL_AF_INET6, .v6 = {0xfe, 0xc0}}));
+}
+
 static void mac_parse_accepts_both_cases(void **state)
 {
 	static const uint8_t want[6] = {0x02, 0xab, 0xcd, 0xef, 0x00, 0x01};
@@ -228,6 +263,7 @@ int main(void)
 		cmocka_unit_test(ip_fmt_round_trips),
 		cmocka_unit_test(ip_equal_compares_family_and_value),
 		cmocka_unit_test(prefix_equal_compares_length_family_and_address),
+		cmocka_unit_test(addr_routes_give_connected_local_broadcast_and_network),
 		cmocka_unit_test(mac_parse_accepts_both_cases),
 		cmocka_unit_test(mac_parse_rejects_junk),
 	};

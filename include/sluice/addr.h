@@ -92,5 +92,32 @@ bool sl_prefix_contains(const struct sl_prefix *p, const struct sl_ip *ip);
 bool sl_ip_equal(const struct sl_ip *a, const struct sl_ip *b);
 /** True when both prefixes have the same length and address (as stored). */
 bool sl_prefix_equal(const struct sl_prefix *a, const struct sl_prefix *b);
+/** True for an IPv6 link-local address (fe80::/10). */
+bool sl_ip_is_link_local(const struct sl_ip *ip);
+
+/** What an interface address's FIB entry is (see sl_addr_routes). */
+enum sl_addr_route_kind {
+	SL_ADDR_CONNECTED, /**< its subnet */
+	SL_ADDR_LOCAL,	   /**< the address itself, /32 or /128 */
+	SL_ADDR_BROADCAST, /**< the IPv4 subnet's broadcast address, /32 */
+	SL_ADDR_NETWORK,   /**< the IPv4 subnet's {subnet, 0} address, /32 */
+	SL_ADDR_KINDS
+};
+
+struct sl_addr_route {
+	struct sl_prefix prefix;
+	enum sl_addr_route_kind kind;
+};
+
+/**
+ * The FIB entries interface address @p a makes, into @p out in this order:
+ * its connected subnet (none for a /32 or /128, nor for an IPv6 link-local
+ * subnet, which every interface has and nothing is forwarded to), its own
+ * address, and for an IPv4 subnet of /30 or shorter its broadcast and
+ * network addresses (RFC 1812 4.2.3.1; a /31 has none, RFC 3021).
+ * Every backend and the configuration check derive them here.
+ * @return how many (1 to SL_ADDR_KINDS).
+ */
+unsigned int sl_addr_routes(const struct sl_prefix *a, struct sl_addr_route out[SL_ADDR_KINDS]);
 
 #endif
