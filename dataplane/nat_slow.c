@@ -163,8 +163,17 @@ void nat_frag_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 		return;
 	}
 	if (first) {
-		if (f->have_first) { /* a duplicate first fragment */
-			frag_send(s, f, m, now);
+		if (f->have_first) {
+			/* a duplicate first fragment: its L4 header is translated
+			 * (or it is dropped) as the first one was; the first one's
+			 * decision stays the datagram's */
+			struct nat_frag keep = *f;
+			if (f->dropped) {
+				frag_send(s, f, m, now);
+				return;
+			}
+			first_fragment(s, m, f, now);
+			*f = keep;
 			return;
 		}
 		first_fragment(s, m, f, now);

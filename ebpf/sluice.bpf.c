@@ -480,10 +480,12 @@ static __always_inline int nat_fragment(struct pkt *p, int kind)
 	}
 	if (f->dropped)
 		return v_drop(p, f->why);
+	if (kind != NK_FRAGMENT)
+		return RC_MISS; /* a duplicate first fragment: translated as the
+				   first was, its L4 header too; the record stays */
 	if (f->translate) {
 		__u32 da = delta32(ld32(ip + 12), f->src) + delta32(ld32(ip + 16), f->dst);
-		/* addresses only: a later fragment has no L4 header (nor does a
-		 * duplicate first one get its ports translated twice) */
+		/* addresses only: a later fragment has no L4 header */
 		st16(ip + 10, csum_apply(ld16(ip + 10), da));
 		st32(ip + 12, f->src);
 		st32(ip + 16, f->dst);

@@ -6,7 +6,10 @@ fragments; the first (offset 0, ports present) is translated like any packet
 datagram), the later two get the source address translation only (their
 payload is not touched, even where it looks like ports); TTL - 1 and the
 IPv4 checksum on all. The reply, fragmented too, comes back the same way
-(destination address on all, port on the first)."""
+(destination address on all, port on the first). A duplicate of the first
+fragment (the network may duplicate, RFC 791 reassembly tolerates it) is
+translated exactly as the first one, port and UDP checksum included; a
+duplicate later fragment like the later ones."""
 import os
 import sys
 sys.dont_write_bytecode = True
@@ -66,14 +69,19 @@ fo = [out_frag(f, 1.0 + i * 0.01) for i, f in enumerate(ip_fragments(datagram_ou
                                                                       [24, 24, None]))]
 fi = [in_frag(f, 1.5 + i * 0.01) for i, f in enumerate(ip_fragments(datagram_in(0x9999),
                                                                      [32, 16, None]))]
-c.rx(LAN, *fo)
+dups = [ip_frame(H1_MAC, LAN['mac'], ip_packet(fo[0]), 1.04),
+        ip_frame(H1_MAC, LAN['mac'], ip_packet(fo[1]), 1.05)]
+c.rx(LAN, *fo, *dups)
 c.rx(WAN, *fi)
 eo = [sent_out(f) for f in fo]
+edups = [sent_out(f) for f in dups]
+assert ip_packet(edups[0])[20:] == ip_packet(eo[0])[20:]   # the same L4 header and payload
+assert ip_packet(edups[1])[20:] == ip_packet(eo[1])[20:]
 ei = [sent_in(f) for f in fi]
 check_reassembled([ip_packet(f) for f in eo], (3000, 53))
 check_reassembled([ip_packet(f) for f in ei], (53, 5000))
 for a, b in zip(fo[1:] + fi[1:], eo[1:] + ei[1:]):   # later fragments: payload untouched
     assert ip_packet(a)[20:] == ip_packet(b)[20:]
-c.tx(WAN, *eo)
+c.tx(WAN, *eo, *edups)
 c.tx(LAN, *ei)
-c.write({'rx': 6, 'forwarded': 6, 'local': 0, 'dropped': 0})
+c.write({'rx': 8, 'forwarded': 8, 'local': 0, 'dropped': 0})
