@@ -376,6 +376,25 @@ static inline uint16_t nat_miss(struct sl_worker *w, struct rte_mbuf *m, struct 
 		sidx = sl_nat_inbound(nat, &ni->key, ni->tcpflags, now, &why);
 		if (sidx == SL_NAT_NONE)
 			return drop(w, why);
+		/* forwarded to the inside endpoint: an error about the packet
+		 * (TTL, too big for that way) quotes it as received, never the
+		 * inside address (also to a pool address that is ours, whose
+		 * TTL could not be judged before the session was known) */
+		{
+			struct sl_nat_tuple to;
+			struct sl_ip td = {.family = SL_AF_INET};
+			uint32_t th;
+			nat_target(&nat->sess[sidx], 0, &to);
+			td.v4 = to.dst;
+			th = sl_fib_lookup(&dp->fib, &td);
+			if (th == SL_NH_NONE || !nh_forwards(&dp->fib.nh[th]))
+				return drop(w, SL_DROP_NO_ROUTE);
+			if (ip[8] <= 1)
+				return slow(meta, SL_SLOW_TTL);
+			if (df_too_big(meta, ip, &dp->ifs.ifaces[dp->fib.nh[th].iface],
+				    dp->fib.nh[th].iface))
+				return slow(meta, SL_SLOW_TOO_BIG);
+		}
 		dst = nat_apply(w, ip, sidx << 1, ni->tcpflags, now);
 	} else {
 		return PENDING4;

@@ -150,6 +150,29 @@ static __always_inline int df_too_big(const __u8 *ip, const struct sl_xdp_nextho
 	return (ip[6] & 0x40) && oif && rd16(ip + 2) > oif->mtu;
 }
 
+/*
+ * A NAT packet needing an ICMP error (TTL expired, too big with DF) before
+ * its translation: the kernel answers, except for one received on an
+ * outside interface, for a pool address: the kernel would deliver it
+ * locally (an address of its own) or route it back out (too big: not for
+ * that way) and quote nothing right. Such a packet is dropped under @p why
+ * with no error sent; one whose TTL expires on its way back out of the
+ * kernel (another pool address) gets the kernel's time exceeded.
+ */
+static __always_inline int nat_kernel_error(struct pkt *p, __u32 dst, __u32 why)
+{
+	struct sl_xdp_nexthop *h;
+
+	if (p->iif->role != SL_XDP_ROLE_OUTSIDE)
+		return v_pass(p);
+	if (why == SL_DROP_TTL_EXCEEDED) {
+		h = fib4(dst);
+		if (h == NULL || h->type != SL_XDP_NH_LOCAL)
+			return v_pass(p);
+	}
+	return v_drop(p, why);
+}
+
 /* Forward a translated packet to its new destination. */
 static __noinline int nat_forward(struct pkt *p, __u32 dst)
 {
@@ -229,6 +252,20 @@ static __noinline int nat_miss(struct pkt *p, int kind, struct sl_xdp_nat_tuple 
 		s = nat_inbound(p, key, flags, &why);
 		if (s == NULL)
 			return v_drop(p, why);
+		/* bound for the inside endpoint (the new session's t[0] is
+		 * this packet): TTL at a pool address of ours, size that way */
+		nh = fib4(s->t[1].src);
+		if (nh == NULL || !nh_forwards(nh))
+			return v_drop(p, SL_DROP_NO_ROUTE);
+		data = (void *)(long)ctx->data;
+		end = (void *)(long)ctx->data_end;
+		ip = data + (p->l2 & 0x1f);
+		if ((void *)(ip + 20) > end)
+			return v_drop(p, SL_DROP_BAD_IP_HEADER);
+		if (ip[8] <= 1)
+			return v_drop(p, SL_DROP_TTL_EXCEEDED);
+		if (df_too_big(ip, nh))
+			return v_drop(p, SL_DROP_MTU_EXCEEDED);
 	}
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
@@ -261,9 +298,9 @@ static __always_inline int nat_cached_body(
 	if (oif == NULL || !oif->in_use)
 		return v_drop(p, SL_DROP_NO_INTERFACE);
 	if (ip[8] <= 1)
-		return v_pass(p);
+		return nat_kernel_error(p, ld32(ip + 16), SL_DROP_TTL_EXCEEDED);
 	if ((ip[6] & 0x40) && rd16(ip + 2) > oif->mtu)
-		return v_pass(p);
+		return nat_kernel_error(p, ld32(ip + 16), SL_DROP_MTU_EXCEEDED);
 	nat_apply(p, ip, end, s, dir, flags);
 	if (rd16(ip + 2) > oif->mtu)
 		return v_pass(p); /* the kernel fragments it */
@@ -306,9 +343,9 @@ static __noinline int nat_main(struct pkt *p, int kind, struct sl_xdp_nat_tuple 
 	if (!nh_forwards(nh))
 		return v_drop(p, SL_DROP_NAT_NO_SESSION);
 	if (ip[8] <= 1)
-		return v_pass(p);
+		return nat_kernel_error(p, ld32(ip + 16), SL_DROP_TTL_EXCEEDED);
 	if (df_too_big(ip, nh))
-		return v_pass(p);
+		return nat_kernel_error(p, ld32(ip + 16), SL_DROP_MTU_EXCEEDED);
 	nat_apply(p, ip, end, s, dir, flags);
 	return RC_FWD;
 }
