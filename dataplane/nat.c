@@ -707,6 +707,8 @@ static void host_put(struct sl_nat *n, uint32_t h)
 	}
 }
 
+static void reap_when_full(struct sl_nat *n, uint64_t now);
+
 static uint32_t map_new_h(struct sl_nat *n, uint8_t proto, uint32_t int_ip, uint16_t int_port,
 	uint16_t addr, uint16_t ext_port, uint64_t now, uint64_t hk)
 {
@@ -714,6 +716,8 @@ static uint32_t map_new_h(struct sl_nat *n, uint8_t proto, uint32_t int_ip, uint
 	uint32_t id;
 
 	cool_expire(n, now, 2);
+	if (n->free_map == 0 && n->cool_head == SL_NAT_NONE)
+		reap_when_full(n, now); /* expired sessions' mappings start cooling */
 	if (n->free_map == 0 && n->cool_head != SL_NAT_NONE)
 		cool_pop(n);
 	if (n->free_map == 0)
@@ -862,6 +866,39 @@ void nat_sess_del(struct sl_nat *n, uint32_t idx, uint64_t now)
 	n->stats.expired++;
 }
 
+static bool sess_expired(const struct sl_nat *n, const struct sl_nat_session *s, uint64_t now);
+
+/* Delete the expired sessions among the next @p budget slots of the reaping
+ * cursor's round. */
+static void reap_slice(struct sl_nat *n, uint64_t now, uint32_t budget)
+{
+	for (uint32_t i = 0; i < budget && i < n->n_slots; i++) {
+		uint32_t idx = n->reap_cursor;
+		struct sl_nat_session *s = &n->sess[idx];
+		n->reap_cursor = (idx + 1) % n->n_slots;
+		if (s->in_use == 1 && sess_expired(n, s, now))
+			nat_sess_del(n, idx, now);
+	}
+}
+
+/*
+ * The table is full, but sessions idle past their timeout count only until
+ * the reaping cursor reaches them: before a new session is refused, a
+ * larger slice (the whole of a table of up to 64k slots) is reaped now. At
+ * most every 10 ms, so that a flood of new flows at a full table costs a
+ * bounded share of a core.
+ */
+#define FULL_REAP_SLOTS 65536u
+#define FULL_REAP_NS	10000000ull
+static void reap_when_full(struct sl_nat *n, uint64_t now)
+{
+	if (n->full_reap_at && now + 1 >= n->full_reap_at &&
+		now + 1 - n->full_reap_at < FULL_REAP_NS)
+		return;
+	n->full_reap_at = now + 1;
+	reap_slice(n, now, FULL_REAP_SLOTS);
+}
+
 static uint32_t sess_new(struct sl_nat *n, const struct sl_nat_tuple *t0, uint64_t h0,
 	const struct sl_nat_tuple *t1, uint32_t mapping, uint32_t host, uint8_t inside_dir,
 	uint8_t tcp, uint64_t now)
@@ -869,6 +906,8 @@ static uint32_t sess_new(struct sl_nat *n, const struct sl_nat_tuple *t0, uint64
 	uint32_t idx;
 	struct sl_nat_session *s;
 
+	if (n->n_sessions >= n->max_sessions)
+		reap_when_full(n, now);
 	if (n->n_sessions >= n->max_sessions)
 		return SL_NAT_NONE;
 	if (n->free_sess == SL_NAT_NONE && n->qsv) {
@@ -1195,14 +1234,7 @@ void sl_nat_reap(struct sl_nat *n, uint64_t now, uint32_t budget)
 		return;
 	rte_spinlock_lock(&n->lock);
 	cool_expire(n, now, UINT32_MAX);
-	for (uint32_t i = 0; i < budget && i < n->n_slots; i++) {
-		uint32_t idx = n->reap_cursor;
-		struct sl_nat_session *s = &n->sess[idx];
-		n->reap_cursor = (idx + 1) % n->n_slots;
-		if (s->in_use == 1 && now > s->last_seen &&
-			now - s->last_seen > sl_nat_timeout(n, s))
-			nat_sess_del(n, idx, now);
-	}
+	reap_slice(n, now, budget);
 	if (n->qsv) {
 		defer_close(n);
 		defer_reclaim(n);

@@ -256,6 +256,7 @@ struct sl_nat {
 	uint8_t pb_per_host;	/**< blocks per host */
 	unsigned long long rng; /**< sl_rng_next()'s state (sluice/rng.h) */
 	uint32_t reap_cursor;
+	uint64_t full_reap_at; /**< ns + 1 of the last reap a full table forced; 0 none */
 	struct sl_nat_stats stats;
 };
 

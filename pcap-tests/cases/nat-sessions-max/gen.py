@@ -2,7 +2,8 @@
 """NAT44 session table size (`nat sessions max 16`, the smallest allowed):
 H1 opens 16 sessions (UDP 40000-40015); with the table full, H2's new
 session is dropped as nat-session-limit; packets of existing sessions still
-pass both ways."""
+pass both ways. Once they are all idle past the UDP timeout (300 s), they
+no longer count, reaped or not: H2's new session at t=400 is made."""
 import os
 import sys
 sys.dont_write_bytecode = True
@@ -31,9 +32,10 @@ o3 = out(H2_MAC, H2_V4, 41000, 1.2)
 o4 = out(H1_MAC, H1_V4, 40000, 1.3)
 b1, b2 = back(40000, 2.0), back(40015, 2.1)
 c.rx(LAN, *fill)
-c.rx(LAN, o3, o4)
+o5 = out(H2_MAC, H2_V4, 41000, 400.0)
+c.rx(LAN, o3, o4, o5)
 c.rx(WAN, b1, b2)
-c.tx(WAN, *[nat_forward(p, WAN, GW_MAC, src=POOL, sport=p[UDP].sport) for p in fill + [o4]])
+c.tx(WAN, *[nat_forward(p, WAN, GW_MAC, src=POOL, sport=p[UDP].sport) for p in fill + [o4, o5]])
 c.tx(LAN, nat_forward(b1, LAN, H1_MAC, dst=H1_V4, dport=40000),
      nat_forward(b2, LAN, H1_MAC, dst=H1_V4, dport=40015))
-c.write({'rx': 20, 'forwarded': 19, 'local': 0, 'dropped': 1}, {'nat-session-limit': 1})
+c.write({'rx': 21, 'forwarded': 20, 'local': 0, 'dropped': 1}, {'nat-session-limit': 1})
