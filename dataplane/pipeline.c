@@ -325,7 +325,7 @@ static inline uint16_t nat_miss(struct sl_worker *w, struct rte_mbuf *m, struct 
 	const struct sl_nexthop *nh = &dp->fib.nh[*nh_id];
 	bool fwd = *nh_id != SL_NH_NONE && nh_forwards(nh);
 	enum sl_drop_reason why = SL_DROP_NAT_NO_SESSION;
-	uint32_t dst, odst, sidx;
+	uint32_t dst, odst, sidx, src;
 
 	memcpy(&dst, ip + 16, 4);
 	odst = dst;
@@ -367,6 +367,12 @@ static inline uint16_t nat_miss(struct sl_worker *w, struct rte_mbuf *m, struct 
 				return drop(w, SL_DROP_NAT_NO_SESSION);
 			return PENDING4;
 		}
+		/* a pool address as source, from outside, is forged: only the
+		 * gateway sends from it (a hairpin never leaves); its session
+		 * would alias a hairpin session's inside tuple */
+		memcpy(&src, ip + 12, 4);
+		if (sl_nat_is_pool_addr(nat, src))
+			return drop(w, SL_DROP_MARTIAN);
 		if (!meta->nat_skip && ni->state == NS_MISS_TRUNC)
 			return drop(w, SL_DROP_BAD_L4_HEADER); /* as from inside */
 		if (meta->nat_skip || ni->state != NS_MISS)

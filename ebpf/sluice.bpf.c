@@ -244,6 +244,9 @@ static __noinline int nat_miss(struct pkt *p, int kind, struct sl_xdp_nat_tuple 
 				return v_drop(p, SL_DROP_NAT_NO_SESSION);
 			return RC_ROUTE;
 		}
+		/* a pool address as source, from outside, is forged (as on DPDK) */
+		if (nat_is_pool_addr(ld32(ip + 12)))
+			return v_drop(p, SL_DROP_MARTIAN);
 		if (kind != NK_OK)
 			return v_drop(p,
 				kind == NK_TRUNC ? SL_DROP_BAD_L4_HEADER : SL_DROP_NAT_NO_SESSION);
