@@ -411,15 +411,17 @@ static uint16_t port_alloc(struct sl_nat *n, uint16_t ai, int c, uint16_t want, 
 	if (in_range(a, want) && !port_used(a, c, want))
 		return want;
 	n->stats.port_fallbacks++;
+	/* a candidate held only by idle sessions or an ended cool-down is
+	 * free (reaping is lazy; the XDP expiry pass has freed it by now) */
 	for (int i = 0; i < 32; i++) {
 		uint16_t p = (uint16_t)(a->lo + rnd(n) % range);
-		if (!port_used(a, c, p))
+		if (!port_used(a, c, p) || port_reclaim(n, ai, c, p, now))
 			return p;
 	}
 	uint32_t start = (uint32_t)(rnd(n) % range);
 	for (uint32_t i = 0; i < range; i++) {
 		uint16_t p = (uint16_t)(a->lo + (start + i) % range);
-		if (!port_used(a, c, p))
+		if (!port_used(a, c, p) || port_reclaim(n, ai, c, p, now))
 			return p;
 	}
 	return 0;
