@@ -524,6 +524,25 @@ def with_ip_options(frame, opts):
 # on the words that changed.
 
 NAT_POOL_V4 = '203.0.113.10'     # the pool address most nat-* cases use
+
+
+class NatRng:
+    """The port generator both backends share (include/sluice/rng.h,
+    xorshift64*): state = seed * 0x9e3779b97f4a7c15 + 0x2545f4914f6cdd1d
+    (1 if that is 0); a draw shifts 12, 25, 27 and returns state *
+    0x2545f4914f6cdd1d (mod 2^64). Replay seeds it with --seed (default 0)."""
+    M64 = (1 << 64) - 1
+
+    def __init__(self, seed=0):
+        self.x = (seed * 0x9e3779b97f4a7c15 + 0x2545f4914f6cdd1d) & self.M64 or 1
+
+    def next(self):
+        x = self.x
+        x ^= x >> 12
+        x ^= (x << 25) & self.M64
+        x ^= x >> 27
+        self.x = x
+        return (x * 0x2545f4914f6cdd1d) & self.M64
 H2_MAC = '02:00:00:00:01:14'
 H2_V4 = '192.168.1.20'
 H3_MAC = '02:00:00:00:01:1e'

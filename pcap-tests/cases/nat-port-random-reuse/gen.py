@@ -14,26 +14,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 from scapy.all import *  # noqa: E402,F401,F403
 from casegen import *  # noqa: E402,F401,F403
 
-M64 = (1 << 64) - 1
-
-
-class Rng:
-    """include/sluice/rng.h: xorshift64*, as in nat-port-random."""
-    def __init__(self, seed):
-        self.x = (seed * 0x9e3779b97f4a7c15 + 0x2545f4914f6cdd1d) & M64 or 1
-
-    def next(self):
-        x = self.x
-        x ^= x >> 12
-        x ^= (x << 25) & M64
-        x ^= x >> 27
-        self.x = x
-        return (x * 0x2545f4914f6cdd1d) & M64
-
-
 POOL = NAT_POOL_V4
 LO, HI = 40000, 40007
-rng = Rng(0)
+rng = NatRng(0)
 ports = []
 for _ in range(3):          # up to 32 draws each until a free port (README "Port")
     while True:
