@@ -405,8 +405,7 @@ class World:
         if 'mss-clamp' in exclude:
             self.mss = []
         self.host_pool = {}
-        self.flows = []           # live-ish flows for replies
-        self.sent_in = []         # inbound packets as an inside host got them (guess)
+        self.flows = []           # recent flows, for replies, errors, hairpins
         self.next_id = r.randint(1, 60000)
 
     def config(self):
