@@ -304,23 +304,18 @@ static inline void mss_clamp(uint8_t *ip, uint16_t mss)
 		if (kind == 2 && tcp[i + 1] == 4) {
 			uint16_t cur = rd16(tcp + i + 2);
 			if (cur > mss) {
-				uint16_t old = ld16(tcp + i + 2);
+				/* incrementally (RFC 1624), as every rewrite: a bad
+				 * checksum stays bad. Over the two 16-bit words of
+				 * the segment holding the value: the option's own,
+				 * or at an odd offset the two it straddles (the
+				 * second still in the header: doff is a multiple of
+				 * 4, i + 4 odd) */
+				unsigned int w = i + (i & 1);
+				uint32_t ow, nw;
+				memcpy(&ow, tcp + w, 4);
 				wr16(tcp + i + 2, mss);
-				/* the option may sit at an odd offset: adjust on its
-				 * 16-bit word alignment within the segment */
-				if ((i & 1) == 0) {
-					st16(tcp + 16, sl_csum_update16(ld16(tcp + 16), old,
-							       ld16(tcp + i + 2)));
-				} else {
-					uint32_t sa, da, sum;
-					uint16_t tlen = (uint16_t)(rd16(ip + 2) - ihl);
-					memcpy(&sa, ip + 12, 4);
-					memcpy(&da, ip + 16, 4);
-					st16(tcp + 16, 0);
-					sum = sl_csum_pseudo4(sa, da, IPPROTO_TCP_, tlen);
-					st16(tcp + 16, (uint16_t)~sl_csum_fold(
-							       sl_csum_add(sum, tcp, tlen)));
-				}
+				memcpy(&nw, tcp + w, 4);
+				st16(tcp + 16, sl_csum_update32(ld16(tcp + 16), ow, nw));
 			}
 			return;
 		}

@@ -145,6 +145,36 @@ static void first_fragment(struct sl_slow *s, struct rte_mbuf *m, struct nat_fra
 		sl_slow_input(s, m, now);
 }
 
+/*
+ * What a later fragment whose first one has not come can be given at once:
+ * nat_miss()'s rule without the L4 header. A datagram to a pool address,
+ * from inside out of an outside interface, or ICMP from outside (an error
+ * or not: only its first fragment tells) may need NAT: held for the first
+ * fragment. The rest never does: routed as it comes, or from outside
+ * towards an inside interface, dropped as its first fragment will be.
+ */
+enum frag_fate { FRAG_HOLD, FRAG_ROUTE, FRAG_NO_SESSION };
+
+static enum frag_fate frag_early_fate(const struct sl_dp *dp, uint16_t iif, const uint8_t *ip)
+{
+	struct sl_ip d = {.family = SL_AF_INET};
+	enum sl_role out = SL_ROLE_NONE;
+	uint32_t nh;
+
+	memcpy(&d.v4, ip + 16, 4);
+	if (sl_nat_is_pool_addr(&dp->nat, d.v4))
+		return FRAG_HOLD;
+	nh = sl_fib_lookup(&dp->fib, &d);
+	if (nh != SL_NH_NONE &&
+		(dp->fib.nh[nh].type == SL_NH_GATEWAY || dp->fib.nh[nh].type == SL_NH_CONNECTED))
+		out = dp->ifs.ifaces[dp->fib.nh[nh].iface].role;
+	if (dp->ifs.ifaces[iif].role == SL_ROLE_INSIDE)
+		return out == SL_ROLE_OUTSIDE ? FRAG_HOLD : FRAG_ROUTE;
+	if (ip[9] == IPPROTO_ICMP_)
+		return FRAG_HOLD;
+	return out == SL_ROLE_INSIDE ? FRAG_NO_SESSION : FRAG_ROUTE;
+}
+
 void nat_frag_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 {
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, sl_meta(m)->l2_len);
@@ -156,6 +186,18 @@ void nat_frag_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	memcpy(&src, ip + 12, 4);
 	memcpy(&dst, ip + 16, 4);
 	f = frag_find(s, src, dst, id, ip[9]);
+	if (f == NULL && !first) {
+		switch (frag_early_fate(s->dp, sl_meta(m)->iface, ip)) {
+		case FRAG_ROUTE:
+			slow_reinject(s, m, SL_NAT_SKIP_RAW, now);
+			return;
+		case FRAG_NO_SESSION:
+			slow_drop(s, m, SL_DROP_NAT_NO_SESSION);
+			return;
+		case FRAG_HOLD:
+			break;
+		}
+	}
 	if (f == NULL)
 		f = frag_new(s, src, dst, id, ip[9], now);
 	if (f == NULL) {

@@ -529,11 +529,18 @@ static __always_inline struct sl_xdp_nat_sess *sess_new(struct pkt *p,
 	/* a stale (expired, not yet reaped) session under these keys is replaced */
 	if (bpf_map_update_elem(&sl_nat_sess, t0, s, BPF_ANY) != 0)
 		return NULL;
+	/* an inside host to its own static forward from the forward's inside
+	 * endpoint: both tuples are one key, whose entry stays the dir-0 one
+	 * (user space finds a session by it: expiry, counts, show) */
+	if (((const __u64 *)t0)[0] == ((const __u64 *)t1)[0] &&
+		((const __u64 *)t0)[1] == ((const __u64 *)t1)[1])
+		goto done;
 	s->dir = 1;
 	if (bpf_map_update_elem(&sl_nat_sess, t1, s, BPF_ANY) != 0) {
 		bpf_map_delete_elem(&sl_nat_sess, t0);
 		return NULL;
 	}
+done:
 	p->cnt->nat_created++;
 	__sync_fetch_and_add(&sl_nat_gen, 1);
 	return bpf_map_lookup_elem(&sl_nat_sess, t0);

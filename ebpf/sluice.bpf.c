@@ -489,10 +489,38 @@ no_session:
 	return v_drop(p, SL_DROP_NAT_NO_SESSION);
 }
 
+/*
+ * A later fragment whose first one has not come (sluice-dp's
+ * frag_early_fate, nat_miss's rule without the L4 header): a datagram that
+ * may need NAT (to a pool address, from inside out of an outside interface,
+ * ICMP from outside) cannot be held here: nat-fragment-unmatched. The rest
+ * is routed as it comes, or from outside towards an inside interface,
+ * dropped as its first fragment will be.
+ */
+static __noinline int frag_early(struct pkt *p, __u8 *ip)
+{
+	struct sl_xdp_nexthop *nh;
+	struct sl_xdp_iface *oif = NULL;
+	__u32 out = SL_XDP_ROLE_NONE;
+
+	if (nat_is_pool_addr(ld32(ip + 16)))
+		return v_drop(p, SL_DROP_NAT_FRAG_UNMATCHED);
+	nh = fib4(ld32(ip + 16));
+	if (nh && nh_forwards(nh))
+		oif = iface_at(nh->slot);
+	if (oif)
+		out = oif->role;
+	if (p->iif->role == SL_XDP_ROLE_INSIDE)
+		return out == SL_XDP_ROLE_OUTSIDE ? v_drop(p, SL_DROP_NAT_FRAG_UNMATCHED)
+						  : RC_ROUTE_RAW;
+	if (ip[9] == PROTO_ICMP)
+		return v_drop(p, SL_DROP_NAT_FRAG_UNMATCHED);
+	return out == SL_XDP_ROLE_INSIDE ? v_drop(p, SL_DROP_NAT_NO_SESSION) : RC_ROUTE_RAW;
+}
+
 /* IPv4 fragments on NAT interfaces: the first fragment decides (recorded
  * by frag_record once its fate is known), the later ones get its address
- * translation. A later fragment before its first one cannot be held here:
- * nat-fragment-unmatched. */
+ * translation; one before its first: frag_early. */
 static __always_inline int nat_fragment(struct pkt *p, int kind)
 {
 	struct xdp_md *ctx = p->ctx;
@@ -514,7 +542,7 @@ static __always_inline int nat_fragment(struct pkt *p, int kind)
 	}
 	if (f == NULL) {
 		if (kind == NK_FRAGMENT)
-			return v_drop(p, SL_DROP_NAT_FRAG_UNMATCHED);
+			return frag_early(p, ip);
 		p->frag_first = 1;
 		return RC_MISS; /* a first fragment: as any packet */
 	}

@@ -3,7 +3,9 @@
 16-bit aligned in the TCP header (a single NOP before it, so the MSS value
 straddles two checksum words): the value becomes 1452 and the TCP checksum
 is still right (equal to a full recompute), on H1's SYN out and on the
-server's SYN-ACK in."""
+server's SYN-ACK in. The update is incremental (RFC 1624) as every NAT
+rewrite: a SYN whose TCP checksum is wrong leaves with it still wrong by the
+same amount, not recomputed into a right one."""
 import os
 import sys
 sys.dont_write_bytecode = True
@@ -25,8 +27,15 @@ assert bytes(s1)[14 + 20 + 20:14 + 20 + 22] == b'\x01\x02'   # NOP, then MSS kin
 w1 = nat_forward(s1, WAN, GW_MAC, src=POOL, sport=42100, mss=1452)
 l1 = nat_forward(a1, LAN, H1_MAC, dst=H1_V4, dport=42100, mss=1452)
 assert w1[TCP].options[1] == ('MSS', 1452) and l1[TCP].options[1] == ('MSS', 1452)
-c.rx(LAN, s1)
+# a wrong TCP checksum: updated, not repaired
+s2 = at(l2(H1_MAC, LAN['mac']) / IP(src=H1_V4, dst=REMOTE_V4, ttl=64, id=3, flags='DF')
+        / TCP(sport=42101, dport=443, flags='S', seq=2000, window=64240, options=OPTS,
+              chksum=0x1234), 1.2)
+w2 = nat_forward(s2, WAN, GW_MAC, src=POOL, sport=42101, mss=1452, check_full=False)
+assert w2[TCP].options[1] == ('MSS', 1452)
+assert w2[TCP].chksum != l4_csum_full(ip_packet(w2))   # still wrong
+c.rx(LAN, s1, s2)
 c.rx(WAN, a1)
-c.tx(WAN, w1)
+c.tx(WAN, w1, w2)
 c.tx(LAN, l1)
-c.write({'rx': 2, 'forwarded': 2, 'local': 0, 'dropped': 0})
+c.write({'rx': 3, 'forwarded': 3, 'local': 0, 'dropped': 0})
