@@ -339,8 +339,11 @@ static int blk_of(const struct sl_nat_addr *a, uint16_t port)
 	return b < a->n_blk ? (int)b : -1;
 }
 
-/* Give a port an owner (allocating the class's array on first use). */
-static int port_take(struct sl_nat_addr *a, int c, uint16_t port, uint32_t owner)
+/* Give a port an owner (allocating the class's array on first use).
+ * @p dynamic: a dynamic mapping or its cool-down, which keeps its port
+ * block in use; a static forward's port does not (a block's host lets it
+ * go when its last dynamic port is free, as the XDP pass does). */
+static int port_take(struct sl_nat_addr *a, int c, uint16_t port, uint32_t owner, bool dynamic)
 {
 	if (a->port[c] == NULL) {
 		a->port[c] = rte_zmalloc("nat_ports", 65536 * sizeof(uint32_t), 0);
@@ -357,7 +360,7 @@ static int port_take(struct sl_nat_addr *a, int c, uint16_t port, uint32_t owner
 		int b = blk_of(a, port);
 		if (in_range(a, port))
 			a->n_free[c]--;
-		if (b >= 0)
+		if (b >= 0 && dynamic)
 			a->blk_used[b]++;
 	}
 	a->port[c][port] = owner;
@@ -367,6 +370,11 @@ static int port_take(struct sl_nat_addr *a, int c, uint16_t port, uint32_t owner
 
 static void blk_release(struct sl_nat *n, uint16_t ai, uint32_t b);
 
+static bool owner_dynamic(const struct sl_nat *n, uint32_t owner)
+{
+	return (owner & SL_NAT_PORT_COOL) || !(n->map[owner - 1].proto & 0x80);
+}
+
 static void port_free(struct sl_nat *n, uint16_t ai, int c, uint16_t port)
 {
 	struct sl_nat_addr *a = &n->addr[ai];
@@ -374,17 +382,18 @@ static void port_free(struct sl_nat *n, uint16_t ai, int c, uint16_t port)
 
 	if (a->port[c] == NULL || a->port[c][port] == SL_NAT_PORT_FREE)
 		return;
+	b = owner_dynamic(n, a->port[c][port]) ? blk_of(a, port) : -1;
 	a->port[c][port] = SL_NAT_PORT_FREE;
 	a->used[c][port >> 6] &= ~(1ull << (port & 63));
 	if (in_range(a, port))
 		a->n_free[c]++;
-	b = blk_of(a, port);
 	if (b >= 0 && --a->blk_used[b] == 0 && a->blk_owner[b])
 		blk_release(n, ai, (uint32_t)b);
 }
 
 static bool port_reclaim(struct sl_nat *n, uint16_t addr, int c, uint16_t port, uint64_t now);
-static void reap_all(struct sl_nat *n, uint64_t now);
+enum reap_scope { REAP_SLICE, REAP_ALL };
+static bool reap_exhausted(struct sl_nat *n, uint64_t now, enum reap_scope scope);
 
 /* Preserve @p want when possible, else a random free port (not taken
  * yet: map_new takes it). 0 if none. */
@@ -395,11 +404,8 @@ static uint16_t port_alloc(struct sl_nat *n, uint16_t ai, int c, uint16_t want, 
 
 	if (in_range(a, want) && port_used(a, c, want))
 		port_reclaim(n, ai, c, want, now);
-	if (a->n_free[c] == 0 && now - n->last_full_reap > 1000000000ull) {
-		/* exhausted: first make sure no idle session still holds a port */
-		n->last_full_reap = now;
-		reap_all(n, now);
-	}
+	if (a->n_free[c] == 0) /* no idle session may still hold a port */
+		reap_exhausted(n, now, REAP_ALL);
 	if (a->n_free[c] == 0) {
 		/* the XDP program, which keeps no free count, finds none only
 		 * after its 32 random tries and one linear search's random
@@ -472,8 +478,8 @@ static void blk_reset(struct sl_nat *n)
 	}
 }
 
-/* The block arrays of address @p ai, made on first use (ports taken so far,
- * static forwards and cool-downs, are counted in). */
+/* The block arrays of address @p ai, made on first use (the dynamic
+ * mappings' and cool-downs' ports taken so far are counted in). */
 static int blk_setup(struct sl_nat *n, uint16_t ai)
 {
 	struct sl_nat_addr *a = &n->addr[ai];
@@ -496,13 +502,15 @@ static int blk_setup(struct sl_nat *n, uint16_t ai)
 	a->blk_size = n->pb_size;
 	for (int c = 0; c < 3; c++)
 		for (uint32_t p = a->lo; p < a->lo + nb * a->blk_size; p++)
-			if (port_owner(a, c, (uint16_t)p) != SL_NAT_PORT_FREE)
+			if (port_owner(a, c, (uint16_t)p) != SL_NAT_PORT_FREE &&
+				owner_dynamic(n, port_owner(a, c, (uint16_t)p)))
 				a->blk_used[(p - a->lo) / a->blk_size]++;
 	return 0;
 }
 
-/* A free port of block @p b for class @p c, from a random start; failing
- * that a port whose mapping went idle (reaping is lazy). 0 if none. */
+/* The first free port of block @p b for class @p c from a random start,
+ * in one pass: a port whose mapping went idle or whose cool-down is over is
+ * free (reaping is lazy; the XDP program's pass finds it so). 0 if none. */
 static uint16_t blk_pick(struct sl_nat *n, uint16_t ai, int c, uint32_t b, uint64_t now)
 {
 	struct sl_nat_addr *a = &n->addr[ai];
@@ -510,12 +518,7 @@ static uint16_t blk_pick(struct sl_nat *n, uint16_t ai, int c, uint32_t b, uint6
 
 	for (uint32_t i = 0; i < size; i++) {
 		uint16_t p = (uint16_t)(base + (start + i) % size);
-		if (!port_used(a, c, p))
-			return p;
-	}
-	for (uint32_t i = 0; i < size; i++) {
-		uint16_t p = (uint16_t)(base + (start + i) % size);
-		if (port_reclaim(n, ai, c, p, now))
+		if (!port_used(a, c, p) || port_reclaim(n, ai, c, p, now))
 			return p;
 	}
 	return 0;
@@ -572,11 +575,9 @@ static uint16_t port_alloc_pb(
 				return p;
 			}
 		}
-		/* none free: make sure no idle session still holds a block */
-		if (pass || now - n->last_full_reap <= 1000000000ull)
+		/* none free: no idle session may still hold a block */
+		if (pass || !reap_exhausted(n, now, REAP_ALL))
 			break;
-		n->last_full_reap = now;
-		reap_all(n, now);
 	}
 	return 0;
 }
@@ -607,7 +608,7 @@ static void port_cool(struct sl_nat *n, uint32_t id, uint64_t end)
 		n->cool_head = id;
 	n->cool_tail = id;
 	port_take(&n->addr[m->addr], pclass(m->proto), rte_be_to_cpu_16(m->ext_port),
-		SL_NAT_PORT_COOL | id);
+		SL_NAT_PORT_COOL | id, true);
 }
 
 /* Release a cooling port whose time is up. @return true if released. */
@@ -709,8 +710,6 @@ static void host_put(struct sl_nat *n, uint32_t h)
 	}
 }
 
-static void reap_when_full(struct sl_nat *n, uint64_t now);
-
 static uint32_t map_new_h(struct sl_nat *n, uint8_t proto, uint32_t int_ip, uint16_t int_port,
 	uint16_t addr, uint16_t ext_port, uint64_t now, uint64_t hk)
 {
@@ -719,7 +718,7 @@ static uint32_t map_new_h(struct sl_nat *n, uint8_t proto, uint32_t int_ip, uint
 
 	cool_expire(n, now, 2);
 	if (n->free_map == 0 && n->cool_head == SL_NAT_NONE)
-		reap_when_full(n, now); /* expired sessions' mappings start cooling */
+		reap_exhausted(n, now, REAP_SLICE); /* expired sessions' mappings start cooling */
 	if (n->free_map == 0 && n->cool_head != SL_NAT_NONE)
 		cool_pop(n);
 	if (n->free_map == 0)
@@ -735,7 +734,8 @@ static uint32_t map_new_h(struct sl_nat *n, uint8_t proto, uint32_t int_ip, uint
 		.in_use = 1,
 		.addr = addr,
 		.sessions = SL_NAT_NONE};
-	if (port_take(&n->addr[addr], pclass(proto), rte_be_to_cpu_16(ext_port), id + 1) < 0)
+	if (port_take(&n->addr[addr], pclass(proto), rte_be_to_cpu_16(ext_port), id + 1,
+		    !(proto & 0x80)) < 0)
 		goto undo;
 	if (tab_add_h(n, hk, SL_NAT_V_MAP | id) < 0) {
 		port_free(n, addr, pclass(proto), rte_be_to_cpu_16(ext_port));
@@ -883,24 +883,6 @@ static void reap_slice(struct sl_nat *n, uint64_t now, uint32_t budget)
 	}
 }
 
-/*
- * The table is full, but sessions idle past their timeout count only until
- * the reaping cursor reaches them: before a new session is refused, a
- * larger slice (the whole of a table of up to 64k slots) is reaped now. At
- * most every 10 ms, so that a flood of new flows at a full table costs a
- * bounded share of a core.
- */
-#define FULL_REAP_SLOTS 65536u
-#define FULL_REAP_NS	10000000ull
-static void reap_when_full(struct sl_nat *n, uint64_t now)
-{
-	if (n->full_reap_at && now + 1 >= n->full_reap_at &&
-		now + 1 - n->full_reap_at < FULL_REAP_NS)
-		return;
-	n->full_reap_at = now + 1;
-	reap_slice(n, now, FULL_REAP_SLOTS);
-}
-
 static uint32_t sess_new(struct sl_nat *n, const struct sl_nat_tuple *t0, uint64_t h0,
 	const struct sl_nat_tuple *t1, uint32_t mapping, uint32_t host, uint8_t inside_dir,
 	uint8_t tcp, uint64_t now)
@@ -909,7 +891,7 @@ static uint32_t sess_new(struct sl_nat *n, const struct sl_nat_tuple *t0, uint64
 	struct sl_nat_session *s;
 
 	if (n->n_sessions >= n->max_sessions)
-		reap_when_full(n, now);
+		reap_exhausted(n, now, REAP_SLICE);
 	if (n->n_sessions >= n->max_sessions)
 		return SL_NAT_NONE;
 	if (n->free_sess == SL_NAT_NONE && n->qsv) {
@@ -1116,6 +1098,30 @@ static void reap_all(struct sl_nat *n, uint64_t now)
 	for (uint32_t i = n->cool_head; i != SL_NAT_NONE; i = n->map[i].sessions)
 		cool_release(n, n->map[i].addr, pclass(n->map[i].proto),
 			rte_be_to_cpu_16(n->map[i].ext_port), now);
+}
+
+/*
+ * Something ran out (an address's ports, port blocks, session slots,
+ * mappings): sessions idle past their timeout count until the lazy reaping
+ * reaches them, so before refusing, reap now. Rate-limited, so that a
+ * flood at exhaustion costs a bounded share of a core: REAP_ALL, the whole
+ * table and the ended cool-downs (what holds a port can be anywhere), at
+ * most once a second; REAP_SLICE, the reaping cursor's next 64k slots (all
+ * of a table of up to 64k), at most every 10 ms. @return true if it reaped.
+ */
+static bool reap_exhausted(struct sl_nat *n, uint64_t now, enum reap_scope scope)
+{
+	uint64_t *at = scope == REAP_ALL ? &n->reap_all_at : &n->reap_slice_at;
+	uint64_t every = scope == REAP_ALL ? 1000000000ull : 10000000ull;
+
+	if (*at && now + 1 >= *at && now + 1 - *at < every)
+		return false;
+	*at = now + 1;
+	if (scope == REAP_ALL)
+		reap_all(n, now);
+	else
+		reap_slice(n, now, 65536);
+	return true;
 }
 
 uint32_t sl_nat_outbound(struct sl_nat *n, const struct sl_nat_tuple *t, uint8_t tcp_flags,

@@ -245,10 +245,8 @@ struct sl_nat {
 	unsigned int n_addrs;
 	unsigned int next_addr;	       /**< round-robin for new hosts */
 	uint32_t cool_head, cool_tail; /**< FIFO of mappings cooling down */
-	uint64_t last_full_reap;
-	uint64_t last_limit_reap;
-	uint32_t n_static; /**< static forwards (their mappings carry proto | 0x80) */
-	uint8_t filtering; /**< enum sl_nat_filtering */
+	uint32_t n_static;	       /**< static forwards (their mappings carry proto | 0x80) */
+	uint8_t filtering;	       /**< enum sl_nat_filtering */
 	uint64_t timeout_ns[SL_NAT_TO_MAX];
 	uint64_t timeout_min; /**< the least of timeout_ns: idle no longer than this, not expired */
 	uint32_t limit_per_host;
@@ -256,7 +254,8 @@ struct sl_nat {
 	uint8_t pb_per_host;	/**< blocks per host */
 	unsigned long long rng; /**< sl_rng_next()'s state (sluice/rng.h) */
 	uint32_t reap_cursor;
-	uint64_t full_reap_at; /**< ns + 1 of the last reap a full table forced; 0 none */
+	uint64_t reap_all_at;	/**< ns + 1 of the last reap exhaustion forced; 0 none */
+	uint64_t reap_slice_at; /**< the same for a slice (a full table) */
 	struct sl_nat_stats stats;
 };
 
