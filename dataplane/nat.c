@@ -630,28 +630,55 @@ static void map_release(struct sl_nat *n, uint32_t id)
 	n->free_map++;
 }
 
-/* The oldest cool-down ends (early, when mappings run out): the port, if
- * still its, and the mapping entry are free again. */
-static void cool_pop(struct sl_nat *n)
+/* Cool-down @p id (after @p prev in the FIFO; SL_NAT_NONE: the head) ends:
+ * the port, if still its, and the mapping entry are free again. */
+static void cool_unlink(struct sl_nat *n, uint32_t prev, uint32_t id)
 {
-	uint32_t id = n->cool_head;
 	struct sl_nat_mapping *m = &n->map[id];
 	struct sl_nat_addr *a = &n->addr[m->addr];
 	uint16_t port = rte_be_to_cpu_16(m->ext_port);
 
 	if (port_owner(a, pclass(m->proto), port) == (SL_NAT_PORT_COOL | id))
 		port_free(n, m->addr, pclass(m->proto), port);
-	n->cool_head = m->sessions;
-	if (n->cool_head == SL_NAT_NONE)
-		n->cool_tail = SL_NAT_NONE;
+	if (prev == SL_NAT_NONE)
+		n->cool_head = m->sessions;
+	else
+		n->map[prev].sessions = m->sessions;
+	if (n->cool_tail == id)
+		n->cool_tail = prev;
 	map_release(n, id);
 }
 
-/* Cool-downs over at @p now leave the FIFO (at most @p max of them). */
-static void cool_expire(struct sl_nat *n, uint64_t now, uint32_t max)
+/* The oldest cool-down ends (early, when mappings run out). */
+static void cool_pop(struct sl_nat *n)
 {
-	while (max-- && n->cool_head != SL_NAT_NONE && map_end(&n->map[n->cool_head]) <= now)
-		cool_pop(n);
+	cool_unlink(n, SL_NAT_NONE, n->cool_head);
+}
+
+/*
+ * Cool-downs over at @p now leave the FIFO (at most @p max of them). The
+ * FIFO is in reaping order, which is end order only roughly: a sweep reaps
+ * in slot order, and a long idle gap (replay) is reaped at once. Past a
+ * head that is not due, the next @p lookahead entries are looked at too
+ * (the periodic reaping: an ended cool-down is not held up behind a later
+ * one, as the XDP expiry pass holds none).
+ */
+static void cool_expire(struct sl_nat *n, uint64_t now, uint32_t max, uint32_t lookahead)
+{
+	uint32_t prev = SL_NAT_NONE, id = n->cool_head;
+
+	while (max && id != SL_NAT_NONE) {
+		uint32_t next = n->map[id].sessions;
+		if (map_end(&n->map[id]) <= now) {
+			cool_unlink(n, prev, id);
+			max--;
+		} else {
+			if (lookahead-- == 0)
+				break;
+			prev = id;
+		}
+		id = next;
+	}
 }
 
 /* ---------- hosts, mappings, sessions (under the lock) ---------- */
@@ -716,7 +743,7 @@ static uint32_t map_new_h(struct sl_nat *n, uint8_t proto, uint32_t int_ip, uint
 	struct sl_nat_mapping *m;
 	uint32_t id;
 
-	cool_expire(n, now, 2);
+	cool_expire(n, now, 2, 0);
 	if (n->free_map == 0 && n->cool_head == SL_NAT_NONE)
 		reap_exhausted(n, now, REAP_SLICE); /* expired sessions' mappings start cooling */
 	if (n->free_map == 0 && n->cool_head != SL_NAT_NONE)
@@ -1241,8 +1268,9 @@ void sl_nat_reap(struct sl_nat *n, uint64_t now, uint32_t budget)
 	if (n->sess == NULL)
 		return;
 	rte_spinlock_lock(&n->lock);
-	cool_expire(n, now, UINT32_MAX);
-	reap_slice(n, now, budget);
+	if (n->n_sessions)
+		reap_slice(n, now, budget);
+	cool_expire(n, now, UINT32_MAX, 256); /* (those reaped now whose cool-down is over too) */
 	if (n->qsv) {
 		defer_close(n);
 		defer_reclaim(n);

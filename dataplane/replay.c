@@ -45,7 +45,8 @@ struct replay {
 	unsigned int n_in;
 	struct output out[SL_IFACE_MAX];
 	uint64_t now;
-	uint32_t seed; /* --seed */
+	uint64_t last_reap; /* pcap time of the last NAT reaping */
+	uint32_t seed;	    /* --seed */
 };
 
 static void usage(FILE *f)
@@ -170,8 +171,16 @@ static void process_one(struct replay *r, struct input *in)
 	}
 	r->now = in->ts;
 	sl_slow_timers(&r->slow, r->now);
-	if (r->dp.nat.sess)
-		sl_nat_reap(&r->dp.nat, r->now, 64);
+	/* NAT expiry as the live slow path would have done it in the time
+	 * since the last packet: a slice of the table per millisecond */
+	if (r->dp.nat.sess && r->now - r->last_reap >= SL_NAT_REAP_PERIOD_NS) {
+		uint64_t slices = (r->now - r->last_reap) / SL_NAT_REAP_PERIOD_NS;
+		uint32_t budget = slices >= r->dp.nat.n_slots / SL_NAT_REAP_SLICE + 1
+					  ? r->dp.nat.n_slots
+					  : (uint32_t)slices * SL_NAT_REAP_SLICE;
+		sl_nat_reap(&r->dp.nat, r->now, budget);
+		r->last_reap = r->now;
+	}
 	/* a capture on a VLAN interface may show its frames untagged */
 	if (ifc->vlan && len >= ETH_HLEN && rd16(in->data + 12) != ETYPE_VLAN)
 		add_tag = true;

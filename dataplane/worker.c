@@ -148,10 +148,9 @@ void live_main_loop(struct live *lv)
 			busy += n;
 		}
 		sl_slow_timers(&lv->slow, now);
-		/* NAT expiry: a slice of the session table every millisecond (a
-		 * 16M-session table is swept in about 4 s) */
-		if (now - last_reap >= 1000000) {
-			sl_nat_reap(&lv->dp->nat, now, 4096);
+		/* NAT expiry: a slice of the session table every millisecond */
+		if (now - last_reap >= SL_NAT_REAP_PERIOD_NS) {
+			sl_nat_reap(&lv->dp->nat, now, SL_NAT_REAP_SLICE);
 			last_reap = now;
 		}
 		busy += sl_ctl_server_poll(lv->ctl); /* control requests, non-blocking */

@@ -672,6 +672,12 @@ uint32_t sl_nat_find(struct sl_nat *n, const struct sl_nat_tuple *t, uint64_t no
 /** Expire idle sessions (at most @p budget examined) and release cooled ports. */
 void sl_nat_reap(struct sl_nat *n, uint64_t now, uint32_t budget);
 
+/* The live slow path's reaping cadence (dataplane/worker.c), which replay
+ * follows on the pcap clock: a slice of the session table every
+ * millisecond (a 16M-session table in about 4 s). */
+#define SL_NAT_REAP_PERIOD_NS 1000000ull
+#define SL_NAT_REAP_SLICE     4096u
+
 /** Memory the tables use, bytes (for the benchmark and `show`). */
 uint64_t sl_nat_memory(const struct sl_nat *n);
 
