@@ -109,6 +109,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SKIP = 77
 
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, 'lib'))
+from casegen import csum, mac_bytes as mac_b  # noqa: E402
+from corpus import xdp_unavailable  # noqa: E402
 from run import dissect, parse_json_stdout, read_packets, summary_line  # noqa: E402
 
 from scapy.all import (ICMP, IP, TCP, UDP, ICMPv6EchoRequest, IPv6,  # noqa: E402
@@ -169,19 +172,6 @@ US = 1000000
 
 # ---------------------------------------------------------------------------
 # Small helpers
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return (~s) & 0xffff
-
-
-def mac_b(mac):
-    return bytes(int(x, 16) for x in mac.split(':'))
 
 
 def v4b(a):
@@ -1774,24 +1764,6 @@ def save_repro(seed, config, stream, detail, res, text, keep_dir):
                                                                                    seed))
         f.write('\n'.join(text) + '\n')
     return d
-
-
-def xdp_unavailable(binary):
-    tmp = tempfile.mkdtemp(prefix='diff-probe-')
-    try:
-        cfg = os.path.join(tmp, 'config')
-        with open(cfg, 'w') as f:
-            f.write('interface lan0 device port-lan0 address 192.168.1.1/24 '
-                    'mac 02:00:00:00:01:01\n')
-        r = subprocess.run([binary, 'replay', '--config', cfg, '--out-dir',
-                            os.path.join(tmp, 'out'), '--json'], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=120)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    err = r.stderr.decode('utf-8', 'replace')
-    if r.returncode != 0 and 'cannot load the XDP program' in err:
-        return err.strip()
-    return None
 
 
 def main():
