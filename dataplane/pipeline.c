@@ -400,8 +400,10 @@ static inline uint16_t nat_miss(struct sl_worker *w, struct rte_mbuf *m, struct 
 			if (df_too_big(meta, ip, &dp->ifs.ifaces[dp->fib.nh[th].iface],
 				    dp->fib.nh[th].iface))
 				return slow(meta, SL_SLOW_TOO_BIG);
+			dst = nat_apply(w, ip, sidx << 1, ni->tcpflags, now);
+			*nh_id = th; /* the translated destination's route, looked up */
+			odst = dst;
 		}
-		dst = nat_apply(w, ip, sidx << 1, ni->tcpflags, now);
 	} else {
 		return PENDING4;
 	}
