@@ -339,12 +339,23 @@ static int blk_of(const struct sl_nat_addr *a, uint16_t port)
 	return b < a->n_blk ? (int)b : -1;
 }
 
-/* Give a port an owner (allocating the class's array on first use).
- * @p dynamic: a dynamic mapping or its cool-down, which keeps its port
- * block in use; a static forward's port does not (a block's host lets it
+/* Whether a port's owner keeps its port block in use: a dynamic mapping
+ * or a cool-down does; a static forward does not (a block's host lets it
  * go when its last dynamic port is free, as the XDP pass does). */
-static int port_take(struct sl_nat_addr *a, int c, uint16_t port, uint32_t owner, bool dynamic)
+static bool owner_dynamic(const struct sl_nat *n, uint32_t owner)
 {
+	return (owner & SL_NAT_PORT_COOL) || !(n->map[owner - 1].proto & 0x80);
+}
+
+/* Give a port an owner (allocating the class's array on first use): a
+ * new one, or the next (a mapping's cool-down, a static forward's
+ * included). */
+static int port_take(struct sl_nat *n, uint16_t ai, int c, uint16_t port, uint32_t owner)
+{
+	struct sl_nat_addr *a = &n->addr[ai];
+	uint32_t old;
+	int b;
+
 	if (a->port[c] == NULL) {
 		a->port[c] = rte_zmalloc("nat_ports", 65536 * sizeof(uint32_t), 0);
 		a->used[c] = rte_zmalloc("nat_used", 65536 / 8, RTE_CACHE_LINE_SIZE);
@@ -356,24 +367,19 @@ static int port_take(struct sl_nat_addr *a, int c, uint16_t port, uint32_t owner
 			return -ENOMEM;
 		}
 	}
-	if (a->port[c][port] == SL_NAT_PORT_FREE) {
-		int b = blk_of(a, port);
-		if (in_range(a, port))
-			a->n_free[c]--;
-		if (b >= 0 && dynamic)
-			a->blk_used[b]++;
-	}
+	old = a->port[c][port];
+	if (old == SL_NAT_PORT_FREE && in_range(a, port))
+		a->n_free[c]--;
+	b = blk_of(a, port);
+	if (b >= 0)
+		a->blk_used[b] = (uint16_t)(a->blk_used[b] + owner_dynamic(n, owner) -
+					    (old != SL_NAT_PORT_FREE && owner_dynamic(n, old)));
 	a->port[c][port] = owner;
 	a->used[c][port >> 6] |= 1ull << (port & 63);
 	return 0;
 }
 
 static void blk_release(struct sl_nat *n, uint16_t ai, uint32_t b);
-
-static bool owner_dynamic(const struct sl_nat *n, uint32_t owner)
-{
-	return (owner & SL_NAT_PORT_COOL) || !(n->map[owner - 1].proto & 0x80);
-}
 
 static void port_free(struct sl_nat *n, uint16_t ai, int c, uint16_t port)
 {
@@ -607,8 +613,8 @@ static void port_cool(struct sl_nat *n, uint32_t id, uint64_t end)
 	else
 		n->cool_head = id;
 	n->cool_tail = id;
-	port_take(&n->addr[m->addr], pclass(m->proto), rte_be_to_cpu_16(m->ext_port),
-		SL_NAT_PORT_COOL | id, true);
+	port_take(
+		n, m->addr, pclass(m->proto), rte_be_to_cpu_16(m->ext_port), SL_NAT_PORT_COOL | id);
 }
 
 /* Release a cooling port whose time is up. @return true if released. */
@@ -761,8 +767,7 @@ static uint32_t map_new_h(struct sl_nat *n, uint8_t proto, uint32_t int_ip, uint
 		.in_use = 1,
 		.addr = addr,
 		.sessions = SL_NAT_NONE};
-	if (port_take(&n->addr[addr], pclass(proto), rte_be_to_cpu_16(ext_port), id + 1,
-		    !(proto & 0x80)) < 0)
+	if (port_take(n, addr, pclass(proto), rte_be_to_cpu_16(ext_port), id + 1) < 0)
 		goto undo;
 	if (tab_add_h(n, hk, SL_NAT_V_MAP | id) < 0) {
 		port_free(n, addr, pclass(proto), rte_be_to_cpu_16(ext_port));

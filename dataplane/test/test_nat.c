@@ -485,6 +485,40 @@ static void nat_port_block_returns_to_the_pool_after_cool_down(void **state)
 	nat_free(n);
 }
 
+/* A static forward's port in a block does not keep the block with a host;
+ * once the forward is removed its port cools down like any other, and the
+ * block stays its host's while a dynamic port or a cool-down is in it. */
+static void nat_port_block_counts_a_removed_forwards_cool_down(void **state)
+{
+	struct sl_nat *n = nat_new(1024);
+	struct sl_nat_tuple t;
+	enum sl_drop_reason why;
+	uint32_t x;
+
+	(void)state;
+	pool_add(n, pool0, 32, 3000, 3003); /* one block */
+	port_block(n, 4, 1);
+	assert_int_equal(forward(n, SL_CMD_NAT_FORWARD_ADD, UDP, pool0, 3000, host3, 53), 0);
+	t = tup(UDP, host1, 100, rem1, 53);
+	x = out(n, &t, 0, SEC(1), NULL);
+	assert_int_not_equal(x, SL_NAT_NONE);
+	assert_in_range(ext_port(n, x), 3001, 3003);
+	/* the forward goes: its port cools down until 122 s */
+	assert_int_equal(forward(n, SL_CMD_NAT_FORWARD_DEL, UDP, pool0, 3000, 0, 0), 0);
+	/* at 200 s host1's session (UDP 300 s) still holds the block */
+	sl_nat_reap(n, SEC(200), 1u << 20);
+	t = tup(UDP, host2, 100, rem1, 53);
+	assert_int_equal(out(n, &t, 0, SEC(200), &why), SL_NAT_NONE);
+	assert_int_equal(why, SL_DROP_NAT_PORT_EXHAUSTED);
+	/* idle since 1 s: ended at 301 s, cooled down at 421 s; then the
+	 * block (the old forward's port included) is free for host2 */
+	sl_nat_reap(n, SEC(430), 1u << 20);
+	x = out(n, &t, 0, SEC(430), NULL);
+	assert_int_not_equal(x, SL_NAT_NONE);
+	assert_in_range(ext_port(n, x), 3000, 3003);
+	nat_free(n);
+}
+
 static void nat_port_block_change_refused_while_sessions_exist(void **state)
 {
 	struct sl_nat *n = nat_new(1024);
@@ -1714,6 +1748,7 @@ int main(void)
 		cmocka_unit_test(nat_port_block_gives_each_host_its_own_block),
 		cmocka_unit_test(nat_port_block_takes_more_blocks_up_to_the_limit),
 		cmocka_unit_test(nat_port_block_returns_to_the_pool_after_cool_down),
+		cmocka_unit_test(nat_port_block_counts_a_removed_forwards_cool_down),
 		cmocka_unit_test(nat_port_block_change_refused_while_sessions_exist),
 		cmocka_unit_test(nat_limits_sessions_per_host),
 		cmocka_unit_test(nat_session_limit_ignores_expired_sessions),
