@@ -398,6 +398,14 @@ static void port_free(struct sl_nat *n, uint16_t ai, int c, uint16_t port)
 }
 
 static bool port_reclaim(struct sl_nat *n, uint16_t addr, int c, uint16_t port, uint64_t now);
+
+/* A port free to take: unused, or held only by idle sessions or an ended
+ * cool-down (reaping is lazy; the XDP expiry pass has freed it by now). */
+static bool port_avail(struct sl_nat *n, uint16_t ai, int c, uint16_t port, uint64_t now)
+{
+	return !port_used(&n->addr[ai], c, port) || port_reclaim(n, ai, c, port, now);
+}
+
 enum reap_scope { REAP_SLICE, REAP_ALL };
 static bool reap_exhausted(struct sl_nat *n, uint64_t now, enum reap_scope scope);
 
@@ -423,17 +431,15 @@ static uint16_t port_alloc(struct sl_nat *n, uint16_t ai, int c, uint16_t want, 
 	if (in_range(a, want) && !port_used(a, c, want))
 		return want;
 	n->stats.port_fallbacks++;
-	/* a candidate held only by idle sessions or an ended cool-down is
-	 * free (reaping is lazy; the XDP expiry pass has freed it by now) */
 	for (int i = 0; i < 32; i++) {
 		uint16_t p = (uint16_t)(a->lo + rnd(n) % range);
-		if (!port_used(a, c, p) || port_reclaim(n, ai, c, p, now))
+		if (port_avail(n, ai, c, p, now))
 			return p;
 	}
 	uint32_t start = (uint32_t)(rnd(n) % range);
 	for (uint32_t i = 0; i < range; i++) {
 		uint16_t p = (uint16_t)(a->lo + (start + i) % range);
-		if (!port_used(a, c, p) || port_reclaim(n, ai, c, p, now))
+		if (port_avail(n, ai, c, p, now))
 			return p;
 	}
 	return 0;
@@ -507,10 +513,11 @@ static int blk_setup(struct sl_nat *n, uint16_t ai)
 	a->n_blk = nb;
 	a->blk_size = n->pb_size;
 	for (int c = 0; c < 3; c++)
-		for (uint32_t p = a->lo; p < a->lo + nb * a->blk_size; p++)
-			if (port_owner(a, c, (uint16_t)p) != SL_NAT_PORT_FREE &&
-				owner_dynamic(n, port_owner(a, c, (uint16_t)p)))
+		for (uint32_t p = a->lo; p < a->lo + nb * a->blk_size; p++) {
+			uint32_t o = port_owner(a, c, (uint16_t)p);
+			if (o != SL_NAT_PORT_FREE && owner_dynamic(n, o))
 				a->blk_used[(p - a->lo) / a->blk_size]++;
+		}
 	return 0;
 }
 
@@ -524,7 +531,7 @@ static uint16_t blk_pick(struct sl_nat *n, uint16_t ai, int c, uint32_t b, uint6
 
 	for (uint32_t i = 0; i < size; i++) {
 		uint16_t p = (uint16_t)(base + (start + i) % size);
-		if (!port_used(a, c, p) || port_reclaim(n, ai, c, p, now))
+		if (port_avail(n, ai, c, p, now))
 			return p;
 	}
 	return 0;
@@ -548,9 +555,7 @@ static uint16_t port_alloc_pb(
 		return 0;
 	wb = blk_of(a, want);
 	if (wb >= 0 && a->blk_owner[wb] == h + 1) {
-		if (port_used(a, c, want))
-			port_reclaim(n, ai, c, want, now);
-		if (!port_used(a, c, want)) {
+		if (port_avail(n, ai, c, want, now)) {
 			if (a->blk_owner[wb] == 0) /* released by the reclaim: take it back */
 				blk_assign(n, ai, (uint32_t)wb, h);
 			return want;

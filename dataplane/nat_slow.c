@@ -165,8 +165,7 @@ static enum frag_fate frag_early_fate(const struct sl_dp *dp, uint16_t iif, cons
 	if (sl_nat_is_pool_addr(&dp->nat, d.v4))
 		return FRAG_HOLD;
 	nh = sl_fib_lookup(&dp->fib, &d);
-	if (nh != SL_NH_NONE &&
-		(dp->fib.nh[nh].type == SL_NH_GATEWAY || dp->fib.nh[nh].type == SL_NH_CONNECTED))
+	if (nh != SL_NH_NONE && sl_nh_forwards(&dp->fib.nh[nh]))
 		out = dp->ifs.ifaces[dp->fib.nh[nh].iface].role;
 	if (dp->ifs.ifaces[iif].role == SL_ROLE_INSIDE)
 		return out == SL_ROLE_OUTSIDE ? FRAG_HOLD : FRAG_ROUTE;

@@ -269,11 +269,6 @@ struct nat_info {
 	struct sl_nat_hashes hs;
 };
 
-static inline bool nh_forwards(const struct sl_nexthop *nh)
-{
-	return nh->type == SL_NH_GATEWAY || nh->type == SL_NH_CONNECTED;
-}
-
 /* Too big for the egress MTU with DF set: answered before translation, so
  * the error quotes the packet as the sender sent it. */
 static inline bool df_too_big(
@@ -323,7 +318,7 @@ static inline uint16_t nat_miss(struct sl_worker *w, struct rte_mbuf *m, struct 
 	struct sl_nat *nat = &dp->nat;
 	const struct sl_iface *iif = &dp->ifs.ifaces[meta->iface];
 	const struct sl_nexthop *nh = &dp->fib.nh[*nh_id];
-	bool fwd = *nh_id != SL_NH_NONE && nh_forwards(nh);
+	bool fwd = *nh_id != SL_NH_NONE && sl_nh_forwards(nh);
 	enum sl_drop_reason why = SL_DROP_NAT_NO_SESSION;
 	uint32_t dst, odst, sidx, src;
 
@@ -393,7 +388,7 @@ static inline uint16_t nat_miss(struct sl_worker *w, struct rte_mbuf *m, struct 
 			nat_target(&nat->sess[sidx], 0, &to);
 			td.v4 = to.dst;
 			th = sl_fib_lookup(&dp->fib, &td);
-			if (th == SL_NH_NONE || !nh_forwards(&dp->fib.nh[th]))
+			if (th == SL_NH_NONE || !sl_nh_forwards(&dp->fib.nh[th]))
 				return drop(w, SL_DROP_NO_ROUTE);
 			if (ip[8] <= 1)
 				return slow(meta, SL_SLOW_TTL);
@@ -410,7 +405,7 @@ static inline uint16_t nat_miss(struct sl_worker *w, struct rte_mbuf *m, struct 
 	struct sl_ip d = {.family = SL_AF_INET, .v4 = dst};
 	if (dst != odst) /* else the burst's lookup of this destination stands */
 		*nh_id = sl_fib_lookup(&dp->fib, &d);
-	if (*nh_id == SL_NH_NONE || !nh_forwards(&dp->fib.nh[*nh_id]))
+	if (*nh_id == SL_NH_NONE || !sl_nh_forwards(&dp->fib.nh[*nh_id]))
 		return drop(w, SL_DROP_NO_ROUTE);
 	return forward(w, m, meta, &dp->fib.nh[*nh_id], &d, rd16(ip + 2));
 }
@@ -427,7 +422,7 @@ static inline uint16_t finish4(
 		if (nh_id == SL_NH_NONE)
 			return slow(meta, SL_SLOW_NO_ROUTE);
 		nh = &w->dp->fib.nh[nh_id];
-		if (!nh_forwards(nh))
+		if (!sl_nh_forwards(nh))
 			return drop(w, SL_DROP_NAT_NO_SESSION);
 		if (ip[8] <= 1)
 			return slow(meta, SL_SLOW_TTL);
@@ -443,7 +438,7 @@ static inline uint16_t finish4(
 			return v;
 	} else if (meta->nat_skip == SL_NAT_SKIP_RAW && w->dp->nat.enabled && nh_id != SL_NH_NONE &&
 		   w->dp->ifs.ifaces[meta->iface].role == SL_ROLE_INSIDE &&
-		   nh_forwards(&w->dp->fib.nh[nh_id]) &&
+		   sl_nh_forwards(&w->dp->fib.nh[nh_id]) &&
 		   w->dp->ifs.ifaces[w->dp->fib.nh[nh_id].iface].role == SL_ROLE_OUTSIDE) {
 		/* an untranslatable packet (ICMP error without session) must not
 		 * leak an inside address */

@@ -174,11 +174,9 @@ static void process_one(struct replay *r, struct input *in)
 	/* NAT expiry as the live slow path would have done it in the time
 	 * since the last packet: a slice of the table per millisecond */
 	if (r->dp.nat.sess && r->now - r->last_reap >= SL_NAT_REAP_PERIOD_NS) {
-		uint64_t slices = (r->now - r->last_reap) / SL_NAT_REAP_PERIOD_NS;
-		uint32_t budget = slices >= r->dp.nat.n_slots / SL_NAT_REAP_SLICE + 1
-					  ? r->dp.nat.n_slots
-					  : (uint32_t)slices * SL_NAT_REAP_SLICE;
-		sl_nat_reap(&r->dp.nat, r->now, budget);
+		uint64_t slots =
+			(r->now - r->last_reap) / SL_NAT_REAP_PERIOD_NS * SL_NAT_REAP_SLICE;
+		sl_nat_reap(&r->dp.nat, r->now, (uint32_t)RTE_MIN(slots, (uint64_t)UINT32_MAX));
 		r->last_reap = r->now;
 	}
 	/* a capture on a VLAN interface may show its frames untagged */

@@ -47,6 +47,12 @@ struct sl_nexthop {
 	struct sl_ip gw;
 };
 
+/** Whether a next hop sends packets out of an interface (not local, not broadcast). */
+static inline bool sl_nh_forwards(const struct sl_nexthop *nh)
+{
+	return nh->type == SL_NH_GATEWAY || nh->type == SL_NH_CONNECTED;
+}
+
 /** Origin of a route, for `show routes` and for reload diffs. */
 enum sl_route_origin {
 	SL_ROUTE_STATIC = 0,
