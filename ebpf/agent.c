@@ -640,29 +640,60 @@ static int ctl_start(struct agent *a)
 	return 0;
 }
 
+static int on_held_wake(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	(void)data;
+	(void)size;
+	return 0; /* the pass after it runs what can go */
+}
+
 static void main_loop(struct agent *a)
 {
 	uint64_t next_expire = 0, gen = sl_xdp_nat_generation(a->x), last_expire = 0;
-	struct pollfd pf[1 + SL_XDP_IFACES_MAX];
-	unsigned int n = 0;
+	uint64_t next_held = 0, last_held = 0;
+	struct pollfd pf[2 + SL_XDP_IFACES_MAX];
+	struct ring_buffer *wake;
+	unsigned int n = 0, n_wake = 0;
 
 	pf[n++] = (struct pollfd){.fd = sl_kern_events_fd(a->k), .events = POLLIN};
+	/* a first fragment came whose later ones are held: run them at once */
+	wake = ring_buffer__new(sl_xdp_map_fd(a->x, "sl_held_wake"), on_held_wake, NULL, NULL);
+	if (wake) {
+		n_wake = n;
+		pf[n++] = (struct pollfd){.fd = ring_buffer__epoll_fd(wake), .events = POLLIN};
+	}
 	for (unsigned int i = 0; i < a->n_links; i++)
 		if (a->links[i].miss_fd >= 0)
 			pf[n++] = (struct pollfd){.fd = a->links[i].miss_fd, .events = POLLIN};
 	while (!stop) {
 		uint64_t now, g;
+		bool woken = false;
 
 		if (poll(pf, n, 20) > 0) {
 			if (pf[0].revents && sl_kern_events_read(a->k, on_neigh, a) == -ENOBUFS)
 				sl_kern_neigh_dump(a->k, on_neigh, a); /* events lost */
-			for (unsigned int i = 1; i < n; i++)
-				if (pf[i].revents)
+			for (unsigned int i = 1; i < n; i++) {
+				if (!pf[i].revents)
+					continue;
+				if (wake && i == n_wake) {
+					ring_buffer__consume(wake);
+					woken = true;
+				} else {
 					sl_miss_read(pf[i].fd, a->x, on_miss, a);
+				}
+			}
 		}
 		if (a->srv)
 			sl_ctl_server_poll(a->srv);
 		now = sl_xdp_clock(a->x);
+		/* held fragments: released (woken), or their datagram ran out
+		 * (new ones are seen within 100 ms); without the ring buffer,
+		 * look every round */
+		if (woken || now >= next_held || now - last_held >= 100000000ull || wake == NULL) {
+			last_held = now;
+			sl_xdp_held_due(a->x, now, false, NULL, NULL, &next_held);
+		}
 		g = sl_xdp_nat_generation(a->x);
 		if (g != gen) {
 			uint64_t d = now + sl_xdp_nat_min_timeout(a->x) + 1;
@@ -677,6 +708,7 @@ static void main_loop(struct agent *a)
 				next_expire = now + 1000000000ull;
 		}
 	}
+	ring_buffer__free(wake);
 }
 
 int sl_xdp_agent_main(int argc, char **argv)

@@ -888,7 +888,7 @@ static int show_stats(struct xdp_backend *b, struct sl_ctl_buf *out)
 	rc |= sl_ctl_counter_add(out, SL_CTL_CNT_PACKETS, NULL, "forwarded", s.c.forwarded);
 	rc |= sl_ctl_counter_add(out, SL_CTL_CNT_PACKETS, NULL, "local", s.c.local);
 	rc |= sl_ctl_counter_add(out, SL_CTL_CNT_PACKETS, NULL, "dropped", dropped);
-	rc |= sl_ctl_counter_add(out, SL_CTL_CNT_PACKETS, NULL, "held", 0);
+	rc |= sl_ctl_counter_add(out, SL_CTL_CNT_PACKETS, NULL, "held", s.c.held);
 	for (unsigned int i = 0; i < sl_xdp_iface_count(b->x); i++) {
 		const char *n = sl_xdp_iface_name(b->x, i);
 		rc |= sl_ctl_counter_add(out, SL_CTL_CNT_IFACE, n, "rx", s.c.if_rx[i]);

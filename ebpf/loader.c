@@ -824,6 +824,7 @@ int sl_xdp_read_stats(const struct sl_xdp *x, struct sl_xdp_stats *out)
 		out->c.rx += pc[c].rx;
 		out->c.forwarded += pc[c].forwarded;
 		out->c.local += pc[c].local;
+		out->c.held += pc[c].held;
 		out->c.nat_created += pc[c].nat_created;
 		for (int i = 0; i < SL_XDP_IFACES_MAX; i++) {
 			out->c.if_rx[i] += pc[c].if_rx[i];
@@ -908,21 +909,72 @@ void sl_xdp_set_now(struct sl_xdp *x, uint64_t now)
 	x->skel->bss->sl_now = now;
 }
 
-int sl_xdp_run(struct sl_xdp *x, uint32_t ifindex, const void *frame, uint32_t len, void *out,
-	uint32_t cap, uint32_t *out_len, struct sl_xdp_verdict *v)
+/* One test run of frame (with meta_len bytes of metadata before it). */
+static int run_frame(struct sl_xdp *x, uint32_t ifindex, const void *frame, uint32_t len,
+	uint32_t meta_len, void *out, uint32_t cap, uint32_t *out_len, struct sl_xdp_verdict *v)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len, .data_out = out,
-		.data_size_out = cap, .repeat = 1);
+	struct xdp_md md = {.data = meta_len, .data_end = meta_len + len};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = meta_len + len,
+		.data_out = out, .data_size_out = cap, .repeat = 1);
 	int rc;
 
+	if (meta_len) {
+		o.ctx_in = &md;
+		o.ctx_size_in = sizeof(md);
+	}
 	x->skel->bss->sl_replay_ifindex = ifindex;
+	memset(&x->skel->bss->sl_verdict, 0, sizeof(x->skel->bss->sl_verdict));
 	x->skel->bss->sl_verdict.action = XDP_ABORTED;
 	x->skel->bss->sl_verdict.out_slot = SL_XDP_SLOT_NONE;
 	rc = bpf_prog_test_run_opts(sl_xdp_prog_fd(x), &o);
 	if (rc)
 		return -errno;
-	*out_len = o.data_size_out;
 	*v = x->skel->bss->sl_verdict;
 	v->action = o.retval;
+	/* the output starts with the metadata */
+	if (o.data_size_out < meta_len)
+		return -EPROTO;
+	*out_len = o.data_size_out - meta_len;
+	if (meta_len)
+		memmove(out, (uint8_t *)out + meta_len, *out_len);
 	return 0;
+}
+
+int sl_xdp_run(struct sl_xdp *x, uint32_t ifindex, const void *frame, uint32_t len, void *out,
+	uint32_t cap, uint32_t *out_len, struct sl_xdp_verdict *v)
+{
+	return run_frame(x, ifindex, frame, len, 0, out, cap, out_len, v);
+}
+
+void sl_xdp_set_tag(struct sl_xdp *x, uint64_t tag)
+{
+	x->skel->bss->sl_replay_tag = tag;
+}
+
+int sl_xdp_run_held(struct sl_xdp *x, const struct sl_xdp_held *h, void *out, uint32_t cap,
+	uint32_t *out_len, struct sl_xdp_verdict *v)
+{
+	uint8_t buf[8 + SL_XDP_HELD_BYTES];
+	uint32_t magic = SL_XDP_HELD_MAGIC;
+
+	if (h->len == 0 || h->len > SL_XDP_HELD_BYTES)
+		return -EINVAL;
+	memset(buf, 0, 8);
+	memcpy(buf, &magic, sizeof(magic));
+	memcpy(buf + 8, h->data, h->len);
+	if (x->replay)
+		return run_frame(x, h->ifindex, buf, h->len, 8, out, cap, out_len, v);
+	{
+		/* live: the program's verdict is carried out (a redirect is sent) */
+		struct xdp_md md = {
+			.data = 8, .data_end = 8 + h->len, .ingress_ifindex = h->ifindex};
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = 8 + h->len,
+			.ctx_in = &md, .ctx_size_in = sizeof(md), .repeat = 1,
+			.flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+		if (bpf_prog_test_run_opts(sl_xdp_prog_fd(x), &o))
+			return -errno;
+		memset(v, 0, sizeof(*v));
+		*out_len = 0;
+		return 0;
+	}
 }

@@ -178,4 +178,32 @@ void sl_xdp_set_now(struct sl_xdp *x, uint64_t now);
 int sl_xdp_run(struct sl_xdp *x, uint32_t ifindex, const void *frame, uint32_t len, void *out,
 	uint32_t cap, uint32_t *out_len, struct sl_xdp_verdict *v);
 
+/** Replay: the tag a frame held by the next sl_xdp_run keeps (sl_xdp_held.tag). */
+void sl_xdp_set_tag(struct sl_xdp *x, uint64_t tag);
+
+/**
+ * Run held fragment @p h through the program again (as received on its
+ * device, marked by SL_XDP_HELD_MAGIC metadata). Replay: as sl_xdp_run,
+ * at the last sl_xdp_set_now(). Live: with BPF_F_TEST_XDP_LIVE_FRAMES, so
+ * that the verdict is carried out (*v and *out_len are zeroed).
+ */
+int sl_xdp_run_held(struct sl_xdp *x, const struct sl_xdp_held *h, void *out, uint32_t cap,
+	uint32_t *out_len, struct sl_xdp_verdict *v);
+
+/** What sl_xdp_held_due() calls for each held fragment run again. */
+typedef void (*sl_xdp_held_fn)(void *arg, const struct sl_xdp_held *h,
+	const struct sl_xdp_verdict *v, const void *out, uint32_t out_len);
+
+/**
+ * Run again every held fragment that is due at @p now (ebpf/held.c): its
+ * datagram's first fragment has come, its record is gone, or its until
+ * has passed; with @p all, every one (the end of a replay). Datagram by
+ * datagram, each in the order its fragments came; each is deleted once
+ * run, and @p fn (may be NULL) gets its outcome.
+ * @param next set to the earliest until of those left (UINT64_MAX: none)
+ * @return how many were run, or -errno.
+ */
+int sl_xdp_held_due(
+	struct sl_xdp *x, uint64_t now, bool all, sl_xdp_held_fn fn, void *arg, uint64_t *next);
+
 #endif

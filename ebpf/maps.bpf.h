@@ -152,6 +152,28 @@ struct {
 	__type(value, struct sl_xdp_frag);
 } sl_nat_frag SEC(".maps");
 
+/* fragments that came before their first fragment: at most
+ * SL_XDP_FRAGS_HELD_MAX in all (an insert into a full map fails) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_XDP_FRAGS_HELD_MAX);
+	__type(key, struct sl_xdp_held_key);
+	__type(value, struct sl_xdp_held);
+} sl_nat_held SEC(".maps");
+
+/* where a fragment to hold is put together (too big for the stack) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sl_xdp_held);
+} sl_held_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} sl_held_wake SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
@@ -166,6 +188,7 @@ const volatile __u8 sl_replay = 0; /* 1: offline replay (no DEVMAP, clock below)
 /* Globals in .bss (arrays and writable values never go to .rodata: clang 14). */
 __u64 sl_now;		 /* replay clock, ns: written before every run */
 __u32 sl_replay_ifindex; /* replay: the device the next frame arrives on */
+__u64 sl_replay_tag;	 /* replay: the next frame's input and index (sl_xdp_held.tag) */
 __u64 sl_rng;		 /* sl_rng_next()'s state (sluice/rng.h), seeded by the loader */
 __u64 sl_nat_gen;	 /* bumped on session creation / TCP state change */
 __u64 sl_fwd_gen;	 /* forwarding state version (sessions' caches): the loader's */

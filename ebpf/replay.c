@@ -57,6 +57,8 @@ struct replay {
 	uint64_t extra_rx, extra_drop[SL_DROP_MAX];
 	uint32_t max_frame;
 	uint64_t seed;
+	uint64_t next_held; /* earliest until of the held fragments */
+	uint64_t now;	    /* the clock of the packet being replayed */
 };
 
 static void usage(FILE *f)
@@ -265,6 +267,55 @@ static void kernel_add(struct input *in)
 	in->kernel[in->n_kernel++] = in->index;
 }
 
+/* Write what the program did with packet index of input in: a frame sent
+ * out goes to its interface's pcap, one passed to the kernel is listed. */
+static void outcome(struct replay *r, struct input *in, uint64_t index,
+	const struct sl_xdp_verdict *v, const void *out, uint32_t out_len)
+{
+	uint32_t slot = v->out_slot;
+
+	if (v->action == 3 /* XDP_TX */)
+		slot = (uint32_t)in->slot;
+	if ((v->action == 3 || v->action == 4 /* XDP_REDIRECT */) && slot < SL_XDP_IFACES_MAX &&
+		r->out[slot]) {
+		struct pcap_pkthdr h;
+		h.ts.tv_sec = (time_t)(r->now / 1000000000u);
+		h.ts.tv_usec = (suseconds_t)(r->now % 1000000000u / 1000u);
+		h.caplen = h.len = out_len;
+		pcap_dump((u_char *)r->out[slot], &h, out);
+	} else if (v->action == 2 /* XDP_PASS */) {
+		uint64_t keep = in->index;
+		in->index = index;
+		kernel_add(in);
+		in->index = keep;
+	}
+}
+
+/* A held fragment's tag: its input and index there. */
+#define TAG_INDEX_BITS 48
+
+static void held_outcome(void *arg, const struct sl_xdp_held *h, const struct sl_xdp_verdict *v,
+	const void *out, uint32_t out_len)
+{
+	struct replay *r = arg;
+	uint64_t i = h->tag >> TAG_INDEX_BITS;
+
+	if (i < r->n_in)
+		outcome(r, &r->in[i], h->tag & ((1ull << TAG_INDEX_BITS) - 1), v, out, out_len);
+}
+
+/* Run the held fragments due now again (all: every one, at the end). */
+static int held_run(struct replay *r, bool all)
+{
+	int rc = sl_xdp_held_due(r->x, r->now, all, held_outcome, r, &r->next_held);
+
+	if (rc < 0) {
+		fprintf(stderr, "sluice-xdp replay: held fragments: %s\n", strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
 static int process_one(struct replay *r, struct input *in, uint8_t *frame, uint8_t *out)
 {
 	uint32_t len = in->hdr->caplen, out_len = 0;
@@ -297,25 +348,20 @@ static int process_one(struct replay *r, struct input *in, uint8_t *frame, uint8
 	} else {
 		memcpy(frame, in->data, len);
 	}
+	r->now = in->ts;
 	sl_xdp_set_now(r->x, in->ts);
+	sl_xdp_set_tag(r->x, (uint64_t)(in - r->in) << TAG_INDEX_BITS | in->index);
 	rc = sl_xdp_run(r->x, in->ifindex, frame, len, out, FRAME_MAX, &out_len, &v);
 	if (rc) {
 		fprintf(stderr, "sluice-xdp replay: %s: packet %" PRIu64 ": test run: %s\n",
 			in->path, in->index + 1, strerror(-rc));
 		return rc;
 	}
-	if (v.action == 3 /* XDP_TX */)
-		v.out_slot = (uint32_t)in->slot;
-	if ((v.action == 3 || v.action == 4 /* XDP_REDIRECT */) && v.out_slot < SL_XDP_IFACES_MAX &&
-		r->out[v.out_slot]) {
-		struct pcap_pkthdr h;
-		h.ts.tv_sec = (time_t)(in->ts / 1000000000u);
-		h.ts.tv_usec = (suseconds_t)(in->ts % 1000000000u / 1000u);
-		h.caplen = h.len = out_len;
-		pcap_dump((u_char *)r->out[v.out_slot], &h, out);
-	} else if (v.action == 2 /* XDP_PASS */) {
-		kernel_add(in);
-	}
+	if (v.held && v.until < r->next_held)
+		r->next_held = v.until;
+	outcome(r, in, in->index, &v, out, out_len);
+	if (v.release)
+		return held_run(r, false);
 	return 0;
 }
 
@@ -331,8 +377,9 @@ static void print_json(struct replay *r, const struct sl_xdp_stats *s)
 	for (unsigned int i = 0; i < SL_DROP_MAX; i++)
 		dropped += s->drop[i];
 	printf("{\"packets\": {\"rx\": %" PRIu64 ", \"forwarded\": %" PRIu64 ", \"local\": %" PRIu64
-	       ", \"dropped\": %" PRIu64 ", \"held\": 0},\n",
-		(uint64_t)s->c.rx, (uint64_t)s->c.forwarded, (uint64_t)s->c.local, dropped);
+	       ", \"dropped\": %" PRIu64 ", \"held\": %" PRIu64 "},\n",
+		(uint64_t)s->c.rx, (uint64_t)s->c.forwarded, (uint64_t)s->c.local, dropped,
+		(uint64_t)s->c.held);
 	printf(" \"interfaces\": {");
 	for (unsigned int i = 0; i < sl_xdp_iface_count(r->x); i++)
 		printf("%s\"%s\": {\"rx\": %" PRIu64 ", \"tx\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
@@ -372,8 +419,9 @@ static void print_text(struct replay *r, const struct sl_xdp_stats *s)
 			(uint64_t)s->c.if_tx[i], (uint64_t)s->c.if_rx_bytes[i],
 			(uint64_t)s->c.if_tx_bytes[i]);
 	printf("packets: rx %" PRIu64 ", forwarded %" PRIu64 ", local (kernel) %" PRIu64
-	       ", dropped %" PRIu64 ", held 0\n",
-		(uint64_t)s->c.rx, (uint64_t)s->c.forwarded, (uint64_t)s->c.local, dropped);
+	       ", dropped %" PRIu64 ", held %" PRIu64 "\n",
+		(uint64_t)s->c.rx, (uint64_t)s->c.forwarded, (uint64_t)s->c.local, dropped,
+		(uint64_t)s->c.held);
 	for (unsigned int i = 0; i < SL_DROP_MAX; i++)
 		if (s->drop[i])
 			printf("  drop %-26s %" PRIu64 "\n", sl_drop_name(i), s->drop[i]);
@@ -395,6 +443,7 @@ int sl_xdp_replay_main(int argc, char **argv)
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return 1;
+	r->next_held = UINT64_MAX;
 	rc = parse_args(argc, argv, r, &config, &outdir, &json);
 	if (rc)
 		goto out_free;
@@ -431,6 +480,14 @@ int sl_xdp_replay_main(int argc, char **argv)
 		 * the DPDK replay's timers): before any packet at or after it */
 		if (ts >= next_expire && sl_xdp_nat_expire(r->x, ts, &next_expire) < 0)
 			next_expire = UINT64_MAX;
+		/* held fragments whose datagram ran out: dropped then (as the
+		 * DPDK replay's fragment timers) */
+		if (ts >= r->next_held) {
+			r->now = ts;
+			sl_xdp_set_now(r->x, ts);
+			if (held_run(r, false) < 0)
+				goto out_io;
+		}
 		if (process_one(r, in, frame, out) < 0 || read_next(in) < 0)
 			goto out_io;
 		g = sl_xdp_nat_generation(r->x);
@@ -443,6 +500,9 @@ int sl_xdp_replay_main(int argc, char **argv)
 				next_expire = d;
 		}
 	}
+	/* the end: what is still held is dropped (as sluice-dp's replay) */
+	if (held_run(r, true) < 0)
+		goto out_io;
 	if (sl_xdp_read_stats(r->x, &st) < 0) {
 		fprintf(stderr, "sluice-xdp replay: cannot read the counters\n");
 		goto out_io;

@@ -490,10 +490,67 @@ no_session:
 }
 
 /*
+ * Hold a later fragment that came before its first one (as sluice-dp's
+ * nat_frag_input): a copy of the whole frame goes to sl_nat_held under
+ * its datagram's record (made here if none, have_first 0), at the lowest
+ * free place of SL_XDP_FRAG_HOLD; the frame itself is dropped, counted
+ * "held". When the first fragment comes, frag_record() tells the agent (or
+ * the replay), which runs the held ones through the program again; at the
+ * record's until they are run again too, and dropped. No room (this
+ * datagram's places, SL_XDP_FRAGS_HELD_MAX in all, a frame too big):
+ * nat-fragment-unmatched.
+ */
+static __noinline int frag_hold(struct pkt *p)
+{
+	struct xdp_md *ctx = p->ctx;
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct sl_xdp_frag nf = {0}, *f;
+	struct sl_xdp_held_key hk = {0};
+	struct sl_xdp_held *h;
+	__u64 len = (__u64)(end - data);
+	__u32 zero = 0, i;
+
+	if (p->held_rerun || len == 0 || len > SL_XDP_HELD_BYTES)
+		return v_drop(p, SL_DROP_NAT_FRAG_UNMATCHED);
+	h = bpf_map_lookup_elem(&sl_held_scratch, &zero);
+	if (h == NULL || bpf_xdp_load_bytes(ctx, 0, h->data, len) < 0)
+		return v_drop(p, SL_DROP_NAT_FRAG_UNMATCHED);
+	f = bpf_map_lookup_elem(&sl_nat_frag, &p->fk);
+	if (f == NULL) {
+		nf.until = p->now + SL_XDP_FRAG_NS;
+		bpf_map_update_elem(&sl_nat_frag, &p->fk, &nf, BPF_NOEXIST);
+		f = bpf_map_lookup_elem(&sl_nat_frag, &p->fk);
+		if (f == NULL)
+			return v_drop(p, SL_DROP_NAT_FRAG_UNMATCHED);
+	}
+	h->until = f->until;
+	h->tag = sl_replay_tag;
+	h->ifindex = p->iif->ifindex;
+	h->len = (__u32)len;
+	hk.fk = p->fk;
+	for (i = 0; i < SL_XDP_FRAG_HOLD; i++) {
+		hk.idx = i;
+		if (bpf_map_update_elem(&sl_nat_held, &hk, h, BPF_NOEXIST) == 0)
+			break;
+	}
+	if (i == SL_XDP_FRAG_HOLD)
+		return v_drop(p, SL_DROP_NAT_FRAG_UNMATCHED);
+	f->held = 1;
+	p->cnt->held++;
+	if (sl_replay) {
+		sl_verdict.action = XDP_DROP;
+		sl_verdict.out_slot = SL_XDP_SLOT_NONE;
+		sl_verdict.held = 1;
+		sl_verdict.until = h->until;
+	}
+	return XDP_DROP;
+}
+
+/*
  * A later fragment whose first one has not come (sluice-dp's
  * frag_early_fate, nat_miss's rule without the L4 header): a datagram that
  * may need NAT (to a pool address, from inside out of an outside interface,
- * ICMP from outside) cannot be held here: nat-fragment-unmatched. The rest
+ * ICMP from outside) is held for its first fragment (frag_hold). The rest
  * is routed as it comes, or from outside towards an inside interface,
  * dropped as its first fragment will be.
  */
@@ -501,26 +558,28 @@ static __noinline int frag_early(struct pkt *p, __u8 *ip)
 {
 	struct sl_xdp_nexthop *nh;
 	struct sl_xdp_iface *oif = NULL;
-	__u32 out = SL_XDP_ROLE_NONE;
+	__u32 out = SL_XDP_ROLE_NONE, dst = ld32(ip + 16);
 
-	if (nat_is_pool_addr(ld32(ip + 16)))
-		return v_drop(p, SL_DROP_NAT_FRAG_UNMATCHED);
-	nh = fib4(ld32(ip + 16));
+	if (nat_is_pool_addr(dst))
+		return frag_hold(p);
+	nh = fib4(dst);
 	if (nh && nh_forwards(nh))
 		oif = iface_at(nh->slot);
 	if (oif)
 		out = oif->role;
 	if (p->iif->role == SL_XDP_ROLE_INSIDE)
-		return out == SL_XDP_ROLE_OUTSIDE ? v_drop(p, SL_DROP_NAT_FRAG_UNMATCHED)
-						  : RC_ROUTE_RAW;
+		return out == SL_XDP_ROLE_OUTSIDE ? frag_hold(p) : RC_ROUTE_RAW;
 	if (ip[9] == PROTO_ICMP)
-		return v_drop(p, SL_DROP_NAT_FRAG_UNMATCHED);
+		return frag_hold(p);
 	return out == SL_XDP_ROLE_INSIDE ? v_drop(p, SL_DROP_NAT_NO_SESSION) : RC_ROUTE_RAW;
 }
 
 /* IPv4 fragments on NAT interfaces: the first fragment decides (recorded
  * by frag_record once its fate is known), the later ones get its address
- * translation; one before its first: frag_early. */
+ * translation; one before its first: frag_early, and once one is held,
+ * the later ones too until the first comes. A held fragment run again
+ * takes the first fragment's fate, or (none by its record's until) is
+ * dropped. */
 static __always_inline int nat_fragment(struct pkt *p, int kind)
 {
 	struct xdp_md *ctx = p->ctx;
@@ -540,9 +599,11 @@ static __always_inline int nat_fragment(struct pkt *p, int kind)
 		bpf_map_delete_elem(&sl_nat_frag, &p->fk);
 		f = NULL;
 	}
-	if (f == NULL) {
+	if (p->held_rerun && (f == NULL || !f->have_first))
+		return v_drop(p, SL_DROP_NAT_FRAG_UNMATCHED);
+	if (f == NULL || !f->have_first) {
 		if (kind == NK_FRAGMENT)
-			return frag_early(p, ip);
+			return f ? frag_hold(p) : frag_early(p, ip);
 		p->frag_first = 1;
 		return RC_MISS; /* a first fragment: as any packet */
 	}
@@ -562,18 +623,31 @@ static __always_inline int nat_fragment(struct pkt *p, int kind)
 	return RC_ROUTE_RAW;
 }
 
-/* Remember a first fragment's fate for the later ones. */
-static __always_inline void frag_record(struct pkt *p, int rc)
+/* Remember a first fragment's fate for the later ones; a record made by
+ * held fragments keeps its until, and its held ones can go now. */
+static __noinline void frag_record(struct pkt *p, int rc)
 {
-	struct sl_xdp_frag nf = {0};
+	struct sl_xdp_frag nf = {0}, *f = bpf_map_lookup_elem(&sl_nat_frag, &p->fk);
+	int release = 0;
 
 	nf.until = p->now + SL_XDP_FRAG_NS;
+	if (f && !f->have_first && f->until > p->now) {
+		nf.until = f->until;
+		release = f->held;
+	}
+	nf.have_first = 1;
 	nf.dropped = rc == XDP_DROP;
 	nf.why = (__u8)p->why;
 	nf.translate = p->translated && (p->nsrc != p->fk.src || p->ndst != p->fk.dst);
 	nf.src = p->nsrc;
 	nf.dst = p->ndst;
 	bpf_map_update_elem(&sl_nat_frag, &p->fk, &nf, BPF_ANY);
+	if (!release)
+		return;
+	if (sl_replay)
+		sl_verdict.release = 1;
+	else
+		bpf_ringbuf_output(&sl_held_wake, &p->fk, sizeof(p->fk), 0);
 }
 
 /* The NAT stage: an XDP verdict or an RC_* for the caller. */
@@ -760,6 +834,7 @@ SEC("xdp")
 int sluice_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	void *meta = (void *)(long)ctx->data_meta;
 	struct sl_xdp_iface_key ik = {0};
 	struct pkt p = {.ctx = ctx, .why = SL_DROP_MAX};
 	__u8 *eth = data;
@@ -776,7 +851,12 @@ int sluice_xdp(struct xdp_md *ctx)
 	if (p.cnt == NULL || p.cfg == NULL)
 		return XDP_ABORTED;
 	p.now = sl_clock_now();
-	p.cnt->rx++;
+	if (meta + 8 <= data && *(__u32 *)meta == SL_XDP_HELD_MAGIC) {
+		p.held_rerun = 1; /* counted when it came */
+		p.cnt->held--;
+	} else {
+		p.cnt->rx++;
+	}
 	if ((void *)(eth + 14) > end)
 		return v_drop(&p, SL_DROP_TRUNCATED);
 	etype = rd16(eth + 12);
@@ -808,8 +888,10 @@ int sluice_xdp(struct xdp_md *ctx)
 	if (p.iif == NULL || !p.iif->in_use)
 		return v_drop(&p, SL_DROP_NO_INTERFACE);
 	s = p.in_slot & (SL_XDP_IFACES_MAX - 1);
-	p.cnt->if_rx[s]++;
-	p.cnt->if_rx_bytes[s] += (__u64)(end - data);
+	if (!p.held_rerun) {
+		p.cnt->if_rx[s]++;
+		p.cnt->if_rx_bytes[s] += (__u64)(end - data);
+	}
 
 	p.l2_mcast = eth[0] & 1;
 	if (p.l2_mcast) {

@@ -43,7 +43,7 @@ timestamp and order), and so must the counters: rx, forwarded, local,
 dropped, held and every drop reason. The per-interface counters and the
 events are not compared (the outputs cover what was sent; XDP reports no
 events). What legitimately differs, and only what README documents, is
-allowed for (in `early_fragments` and `expected_dp_counters`):
+allowed for (in `inbound_nat_errors` and `expected_dp_counters`):
 
 - the packets XDP passes to the kernel (README "What the kernel handles, and
   how the agent prepares it"): they are not given to the DP at all; XDP
@@ -55,12 +55,6 @@ allowed for (in `early_fragments` and `expected_dp_counters`):
   an error): taken out of the DP's output before the comparison
   (`inbound_nat_errors`: the errors quoting such an input packet as
   received);
-- a non-first IPv4 fragment of a NAT flow arriving before its first fragment
-  (within 2 s) (README "Where XDP differs from the DPDK backend": it "cannot
-  be held ... dropped at once as nat-fragment-unmatched"; the DP holds it and
-  sends it after its first fragment): not given to the DP either; XDP must
-  count each one under nat-fragment-unmatched. A fragment of a flow that is
-  not a NAT flow (inside to inside, say) gets no such allowance.
 
 The generator never makes two things this method cannot compare (nothing is
 excluded from the comparison for them, the packets are simply not made): a
@@ -78,7 +72,7 @@ delta debugging: packets are dropped while the same difference, an output
 interface or a counter, persists, within --budget seconds) and the minimal
 case is written to a directory /tmp/diff-repro-seedS-* (under --keep DIR if
 given): config, the inputs, the DP's inputs (without the packets XDP passed
-or the early fragments), both outputs and counters, and README.txt with the
+), both outputs and counters, and README.txt with the
 two replay commands, a one-line summary and a scapy show() of every input
 and output packet, the counters side by side and the differences (all
 printed too when the case has at most 40 packets, or with -v). Without
@@ -1344,132 +1338,25 @@ def replay(binary, config_path, inputs_dir, out_dir, seed, timeout):
     return cmd, counters, outputs
 
 
-def ip4_info(frame, topo=None, wire=None):
-    """src, dst, proto, id, offset, mf, ihl of an IPv4 frame whose header
-    the gateway would accept (and, given topo and wire, whose Ethernet
-    header one of its interfaces would: its MAC, a known VLAN), else None."""
-    off = l2_len(frame)
-    if len(frame) < off + 20 or frame[off - 2:off] != b'\x08\x00':
-        return None
-    if topo is not None:
-        vlan = struct.unpack('!H', frame[14:16])[0] & 0xfff if off == 18 else None
-        if topo.l2.get((wire, vlan)) != frame[0:6]:
-            return None
-    ip = frame[off:]
-    if ip[0] >> 4 != 4:
-        return None
-    ihl = (ip[0] & 0xf) * 4
-    tot = struct.unpack('!H', ip[2:4])[0]
-    if ihl < 20 or tot < ihl or tot > len(ip) or csum(ip[:ihl]) != 0:
-        return None
-    ff = struct.unpack('!H', ip[6:8])[0]
-    return dict(src=ipaddress.IPv4Address(ip[12:16]), dst=ipaddress.IPv4Address(ip[16:20]),
-                proto=ip[9], id=struct.unpack('!H', ip[4:6])[0], offset=ff & 0x1fff,
-                mf=bool(ff & 0x2000), ihl=ihl, ip=ip)
-
-
-def ip4_options_ok(ip, ihl):
-    """False for a source route or a malformed option list (those never reach
-    the NAT stage on either backend)."""
-    o, i = ip[20:ihl], 0
-    while i < len(o):
-        if o[i] == 0:
-            return True
-        if o[i] == 1:
-            i += 1
-            continue
-        if i + 1 >= len(o) or o[i + 1] < 2 or i + o[i + 1] > len(o):
-            return False
-        if o[i] in (131, 137):
-            return False
-        i += o[i + 1]
-    return True
-
-
-def martian4(a):
-    b = a.packed
-    return b[0] in (0, 127) or b[0] >= 224
-
-
 class Topo:
-    """What the comparison needs to know of a config: which addresses are
-    whose (parsed from the config text)."""
+    """What the comparison needs to know of a config: the gateway's IPv4
+    addresses and the NAT pools (parsed from the config text)."""
 
     def __init__(self, config):
-        self.inside_nets, self.outside_nets, self.pools, self.ifaddrs = [], [], [], set()
-        self.bcast = set()
-        self.l2 = {}        # (wire: device name without 'port-', vlan) -> interface MAC
+        self.pools, self.ifaddrs = [], set()
         for line in config.splitlines():
             w = line.split('#')[0].split()
             if w[:1] == ['interface']:
-                role = w[w.index('role') + 1] if 'role' in w else 'none'
-                vlan = int(w[w.index('vlan') + 1]) if 'vlan' in w else None
-                self.l2[(w[w.index('device') + 1][len('port-'):], vlan)] = \
-                    mac_b(w[w.index('mac') + 1])
                 for i, x in enumerate(w):
                     if x == 'address':
                         ifc = ipaddress.ip_interface(w[i + 1])
-                        if ifc.version != 4:
-                            continue
-                        self.ifaddrs.add(ifc.ip)
-                        self.bcast |= {ifc.network.broadcast_address, ifc.network.network_address}
-                        (self.inside_nets if role == 'inside' else self.outside_nets
-                         if role == 'outside' else []).append(ifc.network)
+                        if ifc.version == 4:
+                            self.ifaddrs.add(ifc.ip)
             elif w[:3] == ['nat', 'pool', 'add']:
                 self.pools.append(ipaddress.ip_network(w[3], strict=False))
-            elif w[:2] == ['route', 'add'] and 'dev' in w:
-                net = ipaddress.ip_network(w[2], strict=False)
-                if net.version == 4 and net.prefixlen > 0 and w[w.index('dev') + 1] == 'lan0':
-                    self.inside_nets.append(net)
 
     def in_pool(self, a):
         return any(a in n for n in self.pools)
-
-    def inside(self, a):
-        return any(a in n for n in self.inside_nets)
-
-    def nat_flow(self, wire_is_inside, info):
-        """README "Fragments arriving before their first fragment": a
-        datagram that may need NAT (so that a later fragment waits for its
-        first): to a pool address; from inside, routed to an outside
-        interface; from outside, ICMP (an error or not: only the first
-        fragment tells)."""
-        d = info['dst']
-        if martian4(info['src']) or martian4(d):
-            return False
-        if self.in_pool(d):
-            return True
-        if wire_is_inside:
-            return not (d in self.ifaddrs or d in self.bcast or self.inside(d))
-        return info['proto'] == 1
-
-
-def early_fragments(stream, kept, topo):
-    """Indices (into stream) of non-first fragments of a NAT flow arriving
-    when no first fragment of their datagram came within the last 2 s: XDP
-    drops them at once as nat-fragment-unmatched where the DP holds them
-    (README "Where XDP differs from the DPDK backend", "Fragments arriving
-    before their first fragment")."""
-    firsts = {}
-    early = []
-    for gi in kept:
-        t, wire, frame, _ = stream[gi]
-        info = ip4_info(frame, topo, wire)
-        if info is None or not ip4_options_ok(info['ip'], info['ihl']):
-            continue
-        if martian4(info['src']) or martian4(info['dst']):
-            continue
-        if info['offset'] == 0 and not info['mf']:
-            continue
-        key = (str(info['src']), str(info['dst']), info['proto'], info['id'])
-        if info['offset'] == 0:
-            firsts[key] = t
-            continue
-        t0 = firsts.get(key)
-        if (t0 is None or t >= t0 + 2 * US) and \
-                topo.nat_flow(wire == 'lan0', info):   # lan0's wire: inside interfaces
-            early.append(gi)
-    return early
 
 
 def inbound_nat_errors(out, inputs, topo):
@@ -1510,15 +1397,12 @@ def counter_view(c):
     return out
 
 
-def expected_dp_counters(xc, n_kernel, n_early):
+def expected_dp_counters(xc, n_kernel):
     """The DP's counters XDP's imply, given what was removed from the DP's
-    input: the n_kernel packets XDP passed (XDP counts them "local") and the
-    n_early fragments XDP drops as nat-fragment-unmatched (documented)."""
+    input: the n_kernel packets XDP passed (XDP counts them "local")."""
     e = dict(xc)
-    e['packets.rx'] -= n_kernel + n_early
+    e['packets.rx'] -= n_kernel
     e['packets.local'] -= n_kernel
-    e['packets.dropped'] -= n_early
-    e['drops.nat-fragment-unmatched'] = e.get('drops.nat-fragment-unmatched', 0) - n_early
     return e
 
 
@@ -1536,7 +1420,7 @@ class Result:
         return self.diffs[0][0]
 
 
-def compare(xdp, dp, n_kernel, n_early):
+def compare(xdp, dp, n_kernel):
     res = Result()
     _, xc, xo = xdp
     _, dc, do = dp
@@ -1563,7 +1447,7 @@ def compare(xdp, dp, n_kernel, n_early):
             res.diffs.append(('out.' + iface, lines))
             res.keys.add('out.' + iface)
     xv, dv = counter_view(xc), counter_view(dc)
-    exp = expected_dp_counters(xv, n_kernel, n_early)
+    exp = expected_dp_counters(xv, n_kernel)
     for k in sorted(set(exp) | set(dv)):
         if exp.get(k, 0) != dv.get(k, 0):
             res.diffs.append((k, ['counter %s: xdp %d (implies dp %d), dp %d' %
@@ -1599,8 +1483,7 @@ class Runner:
             for i in kern.get(w, []):
                 kernel.add(idx[w][i])
         kept = [gi for gi in range(len(stream)) if gi not in kernel]
-        early = set(early_fragments(stream, kept, Topo(config)))
-        dstream = [stream[gi] for gi in kept if gi not in early]
+        dstream = [stream[gi] for gi in kept]
         dper, _ = split_wires(dstream)
         din = os.path.join(workdir, 'dp-in')
         os.makedirs(din, exist_ok=True)
@@ -1612,8 +1495,8 @@ class Runner:
         errs = set(inbound_nat_errors(wan, dper['wan0'], Topo(config)))
         if errs:
             dp[2]['wan0'] = [x for i, x in enumerate(wan) if i not in errs]
-        res = compare(xdp, dp, len(kernel), len(early))
-        return res, dict(xdp=xdp, dp=dp, kernel=kernel, early=early)
+        res = compare(xdp, dp, len(kernel))
+        return res, dict(xdp=xdp, dp=dp, kernel=kernel)
 
 
 def minimise(runner, seed, config, stream, focus, workdir, budget, log):
@@ -1692,8 +1575,7 @@ def describe(seed, config, stream, detail, res):
     lines.append('in short:')
     per_wire = {w: 0 for w in WIRES}
     for gi, (t, wire, data, cls) in enumerate(stream):
-        mark = ' [XDP_PASS]' if gi in detail['kernel'] else \
-            ' [early fragment]' if gi in detail['early'] else ''
+        mark = ' [XDP_PASS]' if gi in detail['kernel'] else ''
         lines.append('    in  %s[%d] t=%.6f %s%s' % (wire, per_wire[wire], t / US, brief(data),
                                                       mark))
         per_wire[wire] += 1
@@ -1707,8 +1589,6 @@ def describe(seed, config, stream, detail, res):
         tags = []
         if gi in detail['kernel']:
             tags.append('XDP_PASS: not given to the DP')
-        if gi in detail['early']:
-            tags.append('early NAT fragment: not given to the DP')
         lines.append('input #%d: %s[%d] t=%.6f class %s%s' % (
             gi, wire, per_wire[wire], t / US, cls, ' (' + '; '.join(tags) + ')' if tags else ''))
         per_wire[wire] += 1
@@ -1741,8 +1621,7 @@ def save_repro(seed, config, stream, detail, res, text, keep_dir):
     per, _ = split_wires(stream)
     for w in WIRES:
         write_pcap(os.path.join(d, w + '.in.pcap'), per[w])
-    kept = [s for gi, s in enumerate(stream) if gi not in detail['kernel'] and
-            gi not in detail['early']]
+    kept = [s for gi, s in enumerate(stream) if gi not in detail['kernel']]
     dper, _ = split_wires(kept)
     for w in WIRES:
         write_pcap(os.path.join(d, w + '.dp-in.pcap'), dper[w])
@@ -1840,9 +1719,9 @@ def main():
                     break
                 continue
             xc = detail['xdp'][1]['packets']
-            summary = ('%d packets: xdp forwarded %d, dropped %d, kernel %d; early fragments %d'
-                       % (len(stream), xc['forwarded'], xc['dropped'], len(detail['kernel']),
-                          len(detail['early'])))
+            summary = ('%d packets: xdp forwarded %d, dropped %d, held %d, kernel %d'
+                       % (len(stream), xc['forwarded'], xc['dropped'], xc.get('held', 0),
+                          len(detail['kernel'])))
             if not res.diffs:
                 matched += 1
                 log('PASS seed %d: %s' % (seed, summary))

@@ -30,6 +30,10 @@
  *   sl_nat_cool:   HASH      struct sl_xdp_nat_ep (outside) -> __u64 cool-down end
  *   sl_nat_adf:    HASH      struct sl_xdp_nat_adf_key -> __u32 live sessions
  *   sl_nat_frag:   LRU_HASH  struct sl_xdp_frag_key -> struct sl_xdp_frag
+ *   sl_nat_held:   HASH      struct sl_xdp_held_key -> struct sl_xdp_held (fragments
+ *                            waiting for their first fragment)
+ *   sl_held_wake:  RINGBUF   struct sl_xdp_frag_key of a datagram whose held
+ *                            fragments can go (live only: wakes the agent)
  *   sl_nat_blk:    HASH      struct sl_xdp_nat_blk_key -> struct sl_xdp_nat_blk (port
  *                            blocks assigned to hosts; nat port-block)
  * Static forwards are mappings with SL_XDP_PROTO_STATIC or'ed into the
@@ -51,6 +55,11 @@
 #define SL_XDP_PROTO_STATIC   0x80 /**< or'ed into a static forward's mapping protocol */
 #define SL_XDP_COOLDOWN_NS    (120ull * 1000000000ull)
 #define SL_XDP_FRAG_NS	      (2ull * 1000000000ull)
+#define SL_XDP_FRAG_HOLD      16   /**< early fragments held per datagram (= NAT_FRAG_HOLD) */
+#define SL_XDP_FRAGS_HELD_MAX 256  /**< early fragments held in all (= NAT_FRAGS_HELD_MAX) */
+#define SL_XDP_HELD_BYTES     3456 /**< largest frame held (run again live, it must fit a page) */
+/** The metadata word (data_meta) of a held fragment run again (sl_xdp_held). */
+#define SL_XDP_HELD_MAGIC 0x534c4844u
 
 /** Interface roles (same values as enum sl_role). */
 #define SL_XDP_ROLE_NONE    0
@@ -133,6 +142,7 @@ struct sl_xdp_config {
 /** Global packet counters (sl_counters[0], per CPU). */
 struct sl_xdp_counters {
 	__u64 rx, forwarded, local;
+	__u64 held; /**< fragments held (+1) and run again (-1): per CPU, sum them */
 	__u64 if_rx[SL_XDP_IFACES_MAX], if_tx[SL_XDP_IFACES_MAX];
 	__u64 if_rx_bytes[SL_XDP_IFACES_MAX], if_tx_bytes[SL_XDP_IFACES_MAX];
 	__u64 nat_created;
@@ -237,13 +247,42 @@ struct sl_xdp_frag_key {
 	__u8 pad;
 };
 
+/**
+ * A datagram crossing NAT in fragments. Made by its first fragment, or by
+ * the first of its later fragments to come before it (have_first 0: those
+ * wait in sl_nat_held until the first fragment decides, or until).
+ */
 struct sl_xdp_frag {
-	__u32 src, dst; /**< translated addresses */
-	__u64 until;	/**< forgotten after this time */
-	__u8 translate; /**< the first fragment was translated (src, dst valid) */
-	__u8 dropped;	/**< the first fragment was dropped ... */
-	__u8 why;	/**< ... under this reason: so are the later ones */
-	__u8 pad[5];
+	__u32 src, dst;	 /**< translated addresses */
+	__u64 until;	 /**< forgotten after this time (from the record's making) */
+	__u8 translate;	 /**< the first fragment was translated (src, dst valid) */
+	__u8 dropped;	 /**< the first fragment was dropped ... */
+	__u8 why;	 /**< ... under this reason: so are the later ones */
+	__u8 have_first; /**< the first fragment came: the fields above hold */
+	__u8 held;	 /**< fragments of it were held */
+	__u8 pad[3];
+};
+
+/** A held fragment: its datagram and its place in the order they came. */
+struct sl_xdp_held_key {
+	struct sl_xdp_frag_key fk;
+	__u32 idx; /**< 0 .. SL_XDP_FRAG_HOLD - 1, in arrival order */
+};
+
+/**
+ * A fragment that came before its first fragment, held whole. Run through
+ * the program again (BPF_PROG_TEST_RUN with SL_XDP_HELD_MAGIC as 8 bytes of
+ * metadata; live with BPF_F_TEST_XDP_LIVE_FRAMES, as received on ifindex)
+ * when the first fragment has come (sl_xdp_frag.have_first) or at until:
+ * then it takes the first fragment's fate, or is dropped as
+ * nat-fragment-unmatched.
+ */
+struct sl_xdp_held {
+	__u64 until; /**< its datagram record's until */
+	__u64 tag;   /**< replay: sl_replay_tag when it came (its input and index) */
+	__u32 ifindex;
+	__u32 len;
+	__u8 data[SL_XDP_HELD_BYTES];
 };
 
 /** The program's clock sample (global sl_clock, written by the
@@ -262,6 +301,10 @@ struct sl_xdp_clock {
 struct sl_xdp_verdict {
 	__u32 action;	/**< XDP_* */
 	__u32 out_slot; /**< egress slot on XDP_REDIRECT */
+	__u8 held;	/**< the packet was held (sl_nat_held; action XDP_DROP) */
+	__u8 release;	/**< a first fragment came: its datagram's held ones can go */
+	__u8 pad[6];
+	__u64 until; /**< held: when it is dropped unless released before */
 };
 
 #endif

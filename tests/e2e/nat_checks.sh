@@ -12,6 +12,11 @@
 #     - static forward: wan curl $POOL_IP:8080 reaches the lan server, which
 #       sees the real wan client; hairpin: lan reaches its own forward and is
 #       seen as $POOL_IP;
+#     - with NAT_CHECK_FRAGMENTS set: a UDP datagram from lan in three
+#       fragments, the last one first (held until its first fragment
+#       comes), reaches a wan receiver whole (its kernel reassembles it),
+#       from $POOL_IP (not over net_af_packet, which has the kernel
+#       reassemble fragments before sluice-dp reads them: README);
 #     - unsolicited inbound is silently dropped: wan -> $POOL_IP:9999 times
 #       out; with a route via the gateway, wan reaches neither
 #       $LAN_IP:80 nor answers to ping $LAN_IP.
@@ -100,6 +105,28 @@ check_peer() {
 	fi
 }
 
+# check_frag_udp TAG: a datagram in fragments, out of order, through NAT.
+check_frag_udp() {
+	local tag=$1 port=5099 pid want got mac
+	# the gateway's MAC as the lan host knows it (after the pings)
+	mac=$(ip -n "$LAN" neigh show 192.168.1.1 | grep -oE 'lladdr [0-9a-f:]+' | cut -d' ' -f2)
+	in_wan /usr/bin/python3 "$HERE/frag_udp.py" recv $port 5 >"$TMP/frag.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 50); do
+		grep -q ready "$TMP/frag.out" && break
+		sleep 0.1
+	done
+	want=$(in_lan /usr/bin/python3 "$HERE/frag_udp.py" send veth0 "$mac" "$LAN_IP" "$WAN_IP" \
+		$port 2>&1)
+	wait "$pid"
+	got=$(sed -n 2p "$TMP/frag.out")
+	if [ "$got" = "$POOL_IP $want" ]; then
+		pass "$tag UDP datagram in fragments, last one first: arrives whole from $POOL_IP"
+	else
+		fail "$tag UDP datagram in fragments, last one first: got '$got', want '$POOL_IP $want'"
+	fi
+}
+
 nat_checks() {
 	local tag=$1 mark rc out peer
 	# Wait until the gateway answers (ARP + ICMP echo), at most ~15 s.
@@ -117,6 +144,9 @@ nat_checks() {
 	check_big_file "$tag" "curl 2 MiB file through NAT" "$LAN" "http://$WAN_IP:8080/big.bin" \
 		"$BIG_SUM"
 	nat_iperf3 "$tag"
+	if [ -n "${NAT_CHECK_FRAGMENTS:-}" ]; then
+		check_frag_udp "$tag"
+	fi
 
 	# static forward: a wan client reaches the lan server via $POOL_IP:8080
 	mark="f-$$-$RANDOM"

@@ -10,7 +10,8 @@
 # end). GRO is on at the hosts' veth ends (a veth accepts XDP_REDIRECT
 # frames only then). Checks: the program is attached natively; the checks
 # of nat_checks.sh (ping, curl, 2 MiB file, iperf3 TCP and UDP, static
-# forward, hairpin, unsolicited inbound dropped); `sluicectl show sessions
+# forward, hairpin, unsolicited inbound dropped, a UDP datagram in
+# fragments sent last fragment first); `sluicectl show sessions
 # --json` and `show stats --json`; an agent restart in the middle of a
 # rate-limited download keeps the TCP connection (pinned maps reused: the
 # file arrives whole); SIGINT exits 0 with counters (forwarded,
@@ -24,6 +25,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/lib.sh"
 . "$HERE/nat_checks.sh"
+NAT_CHECK_FRAGMENTS=1 # the gateway sees fragments as sent (XDP on the veths)
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 	echo "usage: $0 PATH/TO/sluice-xdp [PATH/TO/sluicectl]" >&2
