@@ -2,7 +2,8 @@
 """A UDP datagram in IPv4 fragments sent out of order, for the NAT e2e tests.
 
   frag_udp.py recv PORT TIMEOUT   print "FROM-IP LEN SHA256" of the first
-                                  datagram to PORT (exit 1 on timeout)
+                                  datagram to PORT, then the time it came
+                                  (exit 1 on timeout)
   frag_udp.py send IFACE MAC SRC DST PORT
                                   send one 3000-byte UDP datagram from SRC
                                   to DST:PORT as three fragments, the last
@@ -11,7 +12,8 @@
                                   (AF_PACKET: the sender's own IP stack,
                                   whose netfilter may reassemble what it
                                   sends, is not involved); print its
-                                  "LEN SHA256"
+                                  "LEN SHA256", then the time the last
+                                  fragment went
 
 The datagram reaches the receiver only if every fragment crossed the
 gateway with the same address translation (the kernel reassembles it) and
@@ -21,6 +23,7 @@ import hashlib
 import socket
 import struct
 import sys
+import time
 
 SPORT = 4711
 
@@ -63,7 +66,9 @@ def send(ifname, mac, src, dst, port):
     sk.bind((ifname, 0))
     for i in (2, 0, 1):
         sk.send(eth + frags[i])
+    sent = time.time()
     print(len(data), hashlib.sha256(data).hexdigest())
+    print('%.6f' % sent)
 
 
 def recv(port, timeout):
@@ -77,7 +82,9 @@ def recv(port, timeout):
     except socket.timeout:
         print('timeout')
         return 1
+    came = time.time()
     print(addr[0], len(data), hashlib.sha256(data).hexdigest())
+    print('%.6f' % came)
     return 0
 
 

@@ -107,7 +107,7 @@ check_peer() {
 
 # check_frag_udp TAG: a datagram in fragments, out of order, through NAT.
 check_frag_udp() {
-	local tag=$1 port=5099 pid want got mac
+	local tag=$1 port=5099 pid want got mac out ms
 	# the gateway's MAC as the lan host knows it (after the pings)
 	mac=$(ip -n "$LAN" neigh show 192.168.1.1 | grep -oE 'lladdr [0-9a-f:]+' | cut -d' ' -f2)
 	in_wan /usr/bin/python3 "$HERE/frag_udp.py" recv $port 5 >"$TMP/frag.out" 2>&1 &
@@ -116,12 +116,16 @@ check_frag_udp() {
 		grep -q ready "$TMP/frag.out" && break
 		sleep 0.1
 	done
-	want=$(in_lan /usr/bin/python3 "$HERE/frag_udp.py" send veth0 "$mac" "$LAN_IP" "$WAN_IP" \
+	out=$(in_lan /usr/bin/python3 "$HERE/frag_udp.py" send veth0 "$mac" "$LAN_IP" "$WAN_IP" \
 		$port 2>&1)
+	want=$(echo "$out" | sed -n 1p)
 	wait "$pid"
 	got=$(sed -n 2p "$TMP/frag.out")
 	if [ "$got" = "$POOL_IP $want" ]; then
-		pass "$tag UDP datagram in fragments, last one first: arrives whole from $POOL_IP"
+		ms=$(awk -v a="$(echo "$out" | sed -n 2p)" -v b="$(sed -n 3p "$TMP/frag.out")" \
+			'BEGIN { printf "%.2f", (b - a) * 1000 }')
+		pass "$tag UDP datagram in fragments, last one first: arrives whole from $POOL_IP" \
+			"($ms ms after the last fragment was sent)"
 	else
 		fail "$tag UDP datagram in fragments, last one first: got '$got', want '$POOL_IP $want'"
 	fi
