@@ -27,40 +27,36 @@ void slow_reinject(struct sl_slow *s, struct rte_mbuf *m, uint8_t nat_skip, uint
 
 /* ---------- fragments ---------- */
 
-static struct nat_frag *frag_find(
-	struct sl_slow *s, uint32_t src, uint32_t dst, uint16_t id, uint8_t proto)
+/* Forget the oldest datagram: its held fragments are dropped. */
+static void frag_pop(struct sl_slow *s)
 {
-	for (unsigned int i = 0; i < NAT_FRAGS_MAX; i++) {
-		struct nat_frag *f = &s->frags[i];
-		if (f->used && f->src == src && f->dst == dst && f->id == id && f->proto == proto)
-			return f;
+	struct sl_frag *f = sl_fragtab_oldest(&s->frags);
+
+	for (unsigned int k = 0; f && k < f->n_held; k++) {
+		s->held--;
+		s->frags_held--;
+		slow_drop(s, f->held[k], SL_DROP_NAT_FRAG_UNMATCHED);
 	}
-	return NULL;
+	sl_fragtab_pop(&s->frags);
 }
 
-static struct nat_frag *frag_new(
+/* A datagram's record, made at its first fragment to come; the table full,
+ * the oldest one goes. */
+static struct sl_frag *frag_new(
 	struct sl_slow *s, uint32_t src, uint32_t dst, uint16_t id, uint8_t proto, uint64_t now)
 {
-	for (unsigned int i = 0; i < NAT_FRAGS_MAX; i++) {
-		struct nat_frag *f = &s->frags[i];
-		if (!f->used) {
-			memset(f, 0, sizeof(*f));
-			*f = (struct nat_frag){.used = true,
-				.src = src,
-				.dst = dst,
-				.id = id,
-				.proto = proto,
-				.expires = now + SL_NAT_FRAG_NS};
-			if (now + SL_NAT_FRAG_NS < s->next_timer)
-				s->next_timer = now + SL_NAT_FRAG_NS;
-			return f;
-		}
-	}
-	return NULL;
+	struct sl_frag *f;
+
+	if (sl_fragtab_full(&s->frags))
+		frag_pop(s);
+	f = sl_fragtab_add(&s->frags, src, dst, id, proto, now + SL_NAT_FRAG_NS);
+	if (f->expires < s->next_timer)
+		s->next_timer = f->expires;
+	return f;
 }
 
 /* Give a later fragment the first fragment's address translation and send it. */
-static void frag_send(struct sl_slow *s, const struct nat_frag *f, struct rte_mbuf *m, uint64_t now)
+static void frag_send(struct sl_slow *s, const struct sl_frag *f, struct rte_mbuf *m, uint64_t now)
 {
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, sl_meta(m)->l2_len);
 
@@ -88,7 +84,7 @@ static enum sl_drop_reason moved(const struct sl_stats *a, const struct sl_stats
 	return SL_DROP_NAT_FRAG_UNMATCHED;
 }
 
-static void first_fragment(struct sl_slow *s, struct rte_mbuf *m, struct nat_frag *f, uint64_t now)
+static void first_fragment(struct sl_slow *s, struct rte_mbuf *m, struct sl_frag *f, uint64_t now)
 {
 	struct sl_meta *meta = sl_meta(m);
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l2_len);
@@ -180,11 +176,11 @@ void nat_frag_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	uint32_t src, dst;
 	uint16_t id = rd16(ip + 4);
 	bool first = (rd16(ip + 6) & 0x1fff) == 0;
-	struct nat_frag *f;
+	struct sl_frag *f;
 
 	memcpy(&src, ip + 12, 4);
 	memcpy(&dst, ip + 16, 4);
-	f = frag_find(s, src, dst, id, ip[9]);
+	f = sl_fragtab_find(&s->frags, src, dst, id, ip[9]);
 	if (f == NULL && !first) {
 		switch (frag_early_fate(s->dp, sl_meta(m)->iface, ip)) {
 		case FRAG_ROUTE:
@@ -199,16 +195,12 @@ void nat_frag_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 	}
 	if (f == NULL)
 		f = frag_new(s, src, dst, id, ip[9], now);
-	if (f == NULL) {
-		slow_drop(s, m, SL_DROP_NAT_FRAG_UNMATCHED);
-		return;
-	}
 	if (first) {
 		if (f->have_first) {
 			/* a duplicate first fragment: its L4 header is translated
 			 * (or it is dropped) as the first one was; the first one's
 			 * decision stays the datagram's */
-			struct nat_frag keep = *f;
+			struct sl_frag keep = *f;
 			if (f->dropped) {
 				frag_send(s, f, m, now);
 				return;
@@ -241,24 +233,18 @@ void nat_frag_input(struct sl_slow *s, struct rte_mbuf *m, uint64_t now)
 
 void nat_frag_timers(struct sl_slow *s, uint64_t now, bool all)
 {
-	for (unsigned int i = 0; i < NAT_FRAGS_MAX; i++) {
-		struct nat_frag *f = &s->frags[i];
-		if (!f->used)
-			continue;
+	const struct sl_frag *f;
+
+	/* oldest first: the ring is in order of expiry */
+	while ((f = sl_fragtab_oldest(&s->frags)) != NULL) {
 		if (!all && f->expires > now) {
 			if (f->expires < s->next_timer)
 				s->next_timer = f->expires;
-			continue;
+			return;
 		}
-		for (unsigned int k = 0; k < f->n_held; k++) {
-			s->held--;
-			s->frags_held--;
-			slow_drop(s, f->held[k], SL_DROP_NAT_FRAG_UNMATCHED);
-		}
-		f->used = false;
+		frag_pop(s);
 	}
 }
-
 /* ---------- ICMP errors (RFC 5508) ---------- */
 
 /*

@@ -10,6 +10,7 @@
 void sl_slow_init(struct sl_slow *s, struct sl_dp *dp, sl_tx_fn tx, void *tx_ctx)
 {
 	memset(s, 0, sizeof(*s));
+	sl_fragtab_init(&s->frags);
 	s->dp = dp;
 	s->rw.dp = dp;
 	s->rw.reinject = true;

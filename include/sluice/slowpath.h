@@ -16,6 +16,7 @@
 #include <rte_mbuf.h>
 
 #include <sluice/dp.h>
+#include <sluice/fragtab.h>
 #include <sluice/pipeline.h>
 #include <sluice/stats.h>
 
@@ -31,26 +32,11 @@ struct sl_ratelimit {
 	bool started;
 };
 
-#define NAT_FRAGS_MAX	   64  /**< datagrams tracked at once */
-#define NAT_FRAG_HOLD	   16  /**< early fragments held per datagram */
-#define NAT_FRAGS_HELD_MAX 256 /**< early fragments held in all */
-
-/** A fragmented datagram crossing NAT: its first fragment's translation. */
-struct nat_frag {
-	bool used, have_first, translate, dropped;
-	uint8_t proto, why, n_held;
-	uint16_t id;
-	uint32_t src, dst;   /**< as received */
-	uint32_t nsrc, ndst; /**< as the first fragment left */
-	uint64_t expires;
-	struct rte_mbuf *held[NAT_FRAG_HOLD];
-};
-
 struct sl_slow {
 	struct sl_dp *dp;
-	struct sl_worker rw; /**< runs packets through the pipeline again */
-	struct nat_frag frags[NAT_FRAGS_MAX];
-	uint32_t frags_held;
+	struct sl_worker rw;	 /**< runs packets through the pipeline again */
+	struct sl_fragtab frags; /**< IPv4 datagrams crossing NAT in fragments */
+	uint32_t frags_held;	 /**< early fragments held in all */
 	struct sl_stats stats;
 	sl_tx_fn tx;
 	void *tx_ctx;
