@@ -254,8 +254,12 @@ static struct input *next_input(struct replay *r)
 	return best;
 }
 
-static void kernel_add(struct input *in)
+/* Packet index of in went to the kernel. A held fragment run again comes
+ * after packets that came later: the list stays sorted. */
+static void kernel_add(struct input *in, uint64_t index)
 {
+	size_t i;
+
 	if (in->n_kernel == in->cap_kernel) {
 		size_t cap = in->cap_kernel ? in->cap_kernel * 2 : 64;
 		uint64_t *k = realloc(in->kernel, cap * sizeof(*k));
@@ -264,7 +268,10 @@ static void kernel_add(struct input *in)
 		in->kernel = k;
 		in->cap_kernel = cap;
 	}
-	in->kernel[in->n_kernel++] = in->index;
+	for (i = in->n_kernel; i > 0 && in->kernel[i - 1] > index; i--)
+		in->kernel[i] = in->kernel[i - 1];
+	in->kernel[i] = index;
+	in->n_kernel++;
 }
 
 /* Write what the program did with packet index of input in: a frame sent
@@ -284,10 +291,7 @@ static void outcome(struct replay *r, struct input *in, uint64_t index,
 		h.caplen = h.len = out_len;
 		pcap_dump((u_char *)r->out[slot], &h, out);
 	} else if (v->action == 2 /* XDP_PASS */) {
-		uint64_t keep = in->index;
-		in->index = index;
-		kernel_add(in);
-		in->index = keep;
+		kernel_add(in, index);
 	}
 }
 

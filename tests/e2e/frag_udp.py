@@ -20,21 +20,18 @@ gateway with the same address translation (the kernel reassembles it) and
 the first fragment's UDP checksum was updated to match.
 """
 import hashlib
+import os
 import socket
 import struct
 import sys
 import time
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..',
+                                'pcap-tests', 'lib'))
+from casegen import csum  # noqa: E402
+
 SPORT = 4711
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 def payload():
