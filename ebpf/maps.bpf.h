@@ -161,6 +161,13 @@ struct {
 	__type(value, struct sl_xdp_held);
 } sl_nat_held SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SL_XDP_IFACES_MAX);
+	__type(key, __u32);
+	__type(value, struct sl_xdp_ratelimit);
+} sl_icmp_rl SEC(".maps");
+
 /* where a fragment to hold is put together (too big for the stack) */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

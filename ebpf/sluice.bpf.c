@@ -20,6 +20,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define RC_ROUTE_RAW (-2) /* as is, but never out of an outside interface */
 #define RC_FWD	     (-3) /* translated: forward to p->ndst */
 #define RC_MISS	     (-4) /* no live session: the miss rules */
+#define RC_ICMP_ERR                                                     \
+	(-5) /* dropped as p->why, answered with ICMP error p->err (the \
+		main program sends it: icmp4_error_tx) */
 
 /* IPv4 options: source routes are refused (SL_DROP_SOURCE_ROUTE); a
  * malformed list is SL_DROP_BAD_IP_OPTIONS, by the rules of sluice-dp's
@@ -150,16 +153,168 @@ static __always_inline int df_too_big(const __u8 *ip, const struct sl_xdp_nextho
 	return (ip[6] & 0x40) && oif && rd16(ip + 2) > oif->mtu;
 }
 
+/* The MTU of next hop nh's interface (0: none). */
+static __always_inline __u32 nh_mtu(const struct sl_xdp_nexthop *nh)
+{
+	struct sl_xdp_iface *oif = iface_at(nh->slot);
+
+	return oif ? oif->mtu : 0;
+}
+
+#define ICMP_RATE_PER_S 1000 /* = SL_ICMP_RATE_PER_S */
+#define ICMP_BURST	50   /* = SL_ICMP_BURST */
+#define ICMP4_QUOTE_MAX 548  /* 576 - 28: RFC 1812 4.3.2.3 */
+
+/* sluice-dp's ratelimit_ok(): a token of the ingress interface's bucket. */
+static __always_inline int icmp_token(__u32 in_slot, __u64 now)
+{
+	__u32 slot = in_slot & (SL_XDP_IFACES_MAX - 1);
+	struct sl_xdp_ratelimit *rl = bpf_map_lookup_elem(&sl_icmp_rl, &slot);
+	const __u64 ns_per_token = 1000000000ull / ICMP_RATE_PER_S;
+
+	if (rl == NULL)
+		return 0;
+	if (!rl->started) {
+		rl->started = 1;
+		rl->tokens = ICMP_BURST;
+		rl->last = now;
+	} else if (now > rl->last) {
+		__u64 add = (now - rl->last) / ns_per_token;
+		if (add) {
+			rl->tokens = rl->tokens + add < ICMP_BURST ? rl->tokens + add : ICMP_BURST;
+			rl->last += add * ns_per_token;
+		}
+	}
+	if (rl->tokens == 0)
+		return 0;
+	rl->tokens--;
+	return 1;
+}
+
+/*
+ * The packet in ctx (@p pkt: its ingress slot << 16 | link header length
+ * << 8 | drop reason), dropped under that reason, becomes an ICMP error about itself (type/code of
+ * @p err as RC_ICMP_ERR's, its MTU in the second word) sent back out of its ingress
+ * interface to the neighbour it came from, as sluice-dp's icmp_error() +
+ * error4(): from the interface's first IPv4 address, TOS 0xc0, TTL 64, the
+ * original packet quoted from its IP header up to 576 bytes in all. Not
+ * about an error, a later fragment or a non-unicast source (RFC 1812
+ * 4.3.2.7), not when the interface has no IPv4 address or its bucket is
+ * empty: then only dropped. A global function: verified once, not at
+ * every state of its callers.
+ */
+__noinline int icmp4_error_tx(struct xdp_md *ctx, __u32 pkt, __u32 err, __u64 now)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u32 type_code = err >> 16, info = err & 0xffff, why = pkt & 0xff, l2 = (pkt >> 8) & 0x1f;
+	__u32 slot = (pkt >> 16) & (SL_XDP_IFACES_MAX - 1);
+	__u32 zero = 0, ihl, quote, src, osrc;
+	struct sl_xdp_counters *cnt = bpf_map_lookup_elem(&sl_counters, &zero);
+	struct sl_xdp_iface *iif = iface_at(slot);
+	__u8 *ip, *icmp, *eth, smac[6];
+	__u64 *d = bpf_map_lookup_elem(&sl_drops, &why);
+	__u16 vlan;
+
+	if (d)
+		*d += 1;
+	if (sl_replay) {
+		sl_verdict.action = XDP_DROP;
+		sl_verdict.out_slot = SL_XDP_SLOT_NONE;
+	}
+	if (cnt == NULL || iif == NULL)
+		return XDP_DROP;
+	ip = data + l2;
+	src = iif->v4;
+	vlan = iif->vlan;
+	if ((void *)(ip + 20) > end || (void *)(eth = data) + 14 > end || src == 0)
+		return XDP_DROP;
+	ihl = (ip[0] & 0x0f) * 4u;
+	if ((rd16(ip + 6) & 0x1fff) || ip[12] == 0 || ip[12] == 127 || ip[12] >= 224 ||
+		ip4_src_bcast(ip))
+		return XDP_DROP;
+	if (ip[9] == PROTO_ICMP && rd16(ip + 2) >= ihl + 1 && ihl <= 60) {
+		__u8 *t = ip + ihl;
+		if ((void *)(t + 1) > end)
+			return XDP_DROP;
+		if (t[0] == 3 || t[0] == 4 || t[0] == 5 || t[0] == 11 || t[0] == 12)
+			return XDP_DROP;
+	}
+	if (!icmp_token(slot, now))
+		return XDP_DROP;
+	quote = rd16(ip + 2);
+	if (quote > ICMP4_QUOTE_MAX)
+		quote = ICMP4_QUOTE_MAX;
+	if ((void *)ip + quote > end)
+		return XDP_DROP;
+	__builtin_memcpy(smac, eth + 6, 6);
+	osrc = ld32(ip + 12);
+	/* 28 bytes in front: Ethernet header, new IP and ICMP headers, then
+	 * the original IP packet where it was, cut after the quote */
+	if (bpf_xdp_adjust_head(ctx, -28))
+		return XDP_DROP;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	if ((__u64)(end - data) > l2 + 28 + quote &&
+		bpf_xdp_adjust_tail(ctx, -(int)((__u64)(end - data) - (l2 + 28 + quote))))
+		return XDP_DROP;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	ip = data + l2;
+	if ((void *)(ip + 28) > end || (void *)(eth + 18) > end)
+		return XDP_DROP;
+	icmp = ip + 20;
+	__builtin_memcpy(eth, smac, 6);
+	__builtin_memcpy(eth + 6, iif->mac, 6);
+	if (vlan) {
+		st16(eth + 12, bpf_htons(ETYPE_VLAN));
+		st16(eth + 14, bpf_htons(vlan));
+		st16(eth + 16, bpf_htons(ETYPE_IPV4));
+	} else {
+		st16(eth + 12, bpf_htons(ETYPE_IPV4));
+	}
+	ip[0] = 0x45;
+	ip[1] = 0xc0;
+	st16(ip + 2, bpf_htons((__u16)(28 + quote)));
+	st32(ip + 4, 0); /* id 0, no flags */
+	ip[8] = 64;
+	ip[9] = PROTO_ICMP;
+	st16(ip + 10, 0);
+	st32(ip + 12, src);
+	st32(ip + 16, osrc);
+	st16(ip + 10, ip4_hdr_csum(ip, end, 20));
+	icmp[0] = (__u8)(type_code >> 8);
+	icmp[1] = (__u8)type_code;
+	st16(icmp + 2, 0);
+	st32(icmp + 4, bpf_htonl(info));
+	st16(icmp + 2, csum_region(ctx, l2 + 20, 8 + quote));
+	cnt->if_tx[slot]++;
+	cnt->if_tx_bytes[slot] += l2 + 28 + quote;
+	if (sl_replay)
+		sl_verdict.action = XDP_TX;
+	return XDP_TX;
+}
+
+/* Have the main program drop the packet as why and send an ICMP error. */
+static __always_inline int icmp_err(struct pkt *p, __u32 why, __u32 type, __u32 code, __u32 mtu)
+{
+	p->why = why;
+	p->err = type << 24 | code << 16 | (mtu & 0xffff);
+	return RC_ICMP_ERR;
+}
+
 /*
  * A NAT packet needing an ICMP error (TTL expired, too big with DF) before
  * its translation: the kernel answers, except for one received on an
  * outside interface, for a pool address: the kernel would deliver it
  * locally (an address of its own) or route it back out (too big: not for
- * that way) and quote nothing right. Such a packet is dropped under @p why
- * with no error sent; one whose TTL expires on its way back out of the
- * kernel (another pool address) gets the kernel's time exceeded.
+ * that way) and quote nothing right. The program sends that error itself
+ * (icmp4_error_tx: time exceeded, or fragmentation needed with @p mtu, the
+ * inside way's), quoting the packet as received; one whose TTL expires on
+ * its way back out of the kernel (another pool address) gets the kernel's
+ * time exceeded.
  */
-static __always_inline int nat_kernel_error(struct pkt *p, __u32 dst, __u32 why)
+static __always_inline int nat_kernel_error(struct pkt *p, __u32 dst, __u32 why, __u32 mtu)
 {
 	struct sl_xdp_nexthop *h;
 
@@ -169,8 +324,9 @@ static __always_inline int nat_kernel_error(struct pkt *p, __u32 dst, __u32 why)
 		h = fib4(dst);
 		if (h == NULL || h->type != SL_XDP_NH_LOCAL)
 			return v_pass(p);
+		return icmp_err(p, why, 11, 0, 0);
 	}
-	return v_drop(p, why);
+	return icmp_err(p, why, 3, 4, mtu);
 }
 
 /* Forward a translated packet to its new destination. */
@@ -266,9 +422,9 @@ static __noinline int nat_miss(struct pkt *p, int kind, struct sl_xdp_nat_tuple 
 		if ((void *)(ip + 20) > end)
 			return v_drop(p, SL_DROP_BAD_IP_HEADER);
 		if (ip[8] <= 1)
-			return v_drop(p, SL_DROP_TTL_EXCEEDED);
+			return icmp_err(p, SL_DROP_TTL_EXCEEDED, 11, 0, 0);
 		if (df_too_big(ip, nh))
-			return v_drop(p, SL_DROP_MTU_EXCEEDED);
+			return icmp_err(p, SL_DROP_MTU_EXCEEDED, 3, 4, nh_mtu(nh));
 	}
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
@@ -301,9 +457,9 @@ static __always_inline int nat_cached_body(
 	if (oif == NULL || !oif->in_use)
 		return v_drop(p, SL_DROP_NO_INTERFACE);
 	if (ip[8] <= 1)
-		return nat_kernel_error(p, ld32(ip + 16), SL_DROP_TTL_EXCEEDED);
+		return nat_kernel_error(p, ld32(ip + 16), SL_DROP_TTL_EXCEEDED, 0);
 	if ((ip[6] & 0x40) && rd16(ip + 2) > oif->mtu)
-		return nat_kernel_error(p, ld32(ip + 16), SL_DROP_MTU_EXCEEDED);
+		return nat_kernel_error(p, ld32(ip + 16), SL_DROP_MTU_EXCEEDED, oif->mtu);
 	nat_apply(p, ip, end, s, dir, flags);
 	if (rd16(ip + 2) > oif->mtu)
 		return v_pass(p); /* the kernel fragments it */
@@ -346,9 +502,9 @@ static __noinline int nat_main(struct pkt *p, int kind, struct sl_xdp_nat_tuple 
 	if (!nh_forwards(nh))
 		return v_drop(p, SL_DROP_NAT_NO_SESSION);
 	if (ip[8] <= 1)
-		return nat_kernel_error(p, ld32(ip + 16), SL_DROP_TTL_EXCEEDED);
+		return nat_kernel_error(p, ld32(ip + 16), SL_DROP_TTL_EXCEEDED, 0);
 	if (df_too_big(ip, nh))
-		return nat_kernel_error(p, ld32(ip + 16), SL_DROP_MTU_EXCEEDED);
+		return nat_kernel_error(p, ld32(ip + 16), SL_DROP_MTU_EXCEEDED, nh_mtu(nh));
 	nat_apply(p, ip, end, s, dir, flags);
 	return RC_FWD;
 }
@@ -750,7 +906,7 @@ static __noinline int ipv4(struct pkt *p)
 		else if (rc == RC_FWD)
 			rc = nat_forward(p, p->ndst);
 		if (p->frag_first)
-			frag_record(p, rc);
+			frag_record(p, rc == RC_ICMP_ERR ? XDP_DROP : rc);
 		return rc;
 	}
 	return route4(p, 0);
@@ -840,6 +996,7 @@ int sluice_xdp(struct xdp_md *ctx)
 	__u8 *eth = data;
 	__u16 etype;
 	__u32 zero = 0, *slot, s;
+	int rc4;
 
 	/* read the context field once, unmodified: the verifier refuses a
 	 * load through a ctx pointer the compiler may have offset (live mode) */
@@ -905,10 +1062,19 @@ int sluice_xdp(struct xdp_md *ctx)
 	case ETYPE_IPV4:
 		if (p.cfg->nat_enabled && p.iif->role != SL_XDP_ROLE_NONE && !p.l2_mcast) {
 			int rc = nat_fast4(&p);
+			if (rc == RC_ICMP_ERR)
+				return icmp4_error_tx(ctx,
+					p.in_slot << 16 | (p.l2 & 0x1f) << 8 | (p.why & 0xff),
+					p.err, p.now);
 			if (rc >= 0)
 				return rc;
 		}
-		return ipv4(&p);
+		rc4 = ipv4(&p);
+		if (rc4 == RC_ICMP_ERR)
+			return icmp4_error_tx(ctx,
+				p.in_slot << 16 | (p.l2 & 0x1f) << 8 | (p.why & 0xff), p.err,
+				p.now);
+		return rc4;
 	case ETYPE_IPV6:
 		return ipv6(&p);
 	case ETYPE_ARP:

@@ -30,6 +30,7 @@ struct pkt {
 	__u8 translated;
 	__u8 frag_first; /* record its fate in sl_nat_frag */
 	__u8 held_rerun; /* a held fragment run again (SL_XDP_HELD_MAGIC metadata) */
+	__u32 err;	 /* RC_ICMP_ERR: ICMP type << 24 | code << 16 | next-hop MTU */
 };
 
 static __always_inline int v_drop(struct pkt *p, __u32 why)

@@ -43,18 +43,10 @@ timestamp and order), and so must the counters: rx, forwarded, local,
 dropped, held and every drop reason. The per-interface counters and the
 events are not compared (the outputs cover what was sent; XDP reports no
 events). What legitimately differs, and only what README documents, is
-allowed for (in `inbound_nat_errors` and `expected_dp_counters`):
-
-- the packets XDP passes to the kernel (README "What the kernel handles, and
-  how the agent prepares it"): they are not given to the DP at all; XDP
-  counts them as "local", so the DP must have XDP's counters minus them;
-- the ICMP errors the DP sends on wan0 for a packet received there for a pool
-  address whose TTL expires at the gateway or that is too big with DF for
-  its way inside (README "Where XDP differs from the DPDK backend": XDP
-  drops it under the same counter, ttl-exceeded or mtu-exceeded, without
-  an error): taken out of the DP's output before the comparison
-  (`inbound_nat_errors`: the errors quoting such an input packet as
-  received);
+allowed for (in `expected_dp_counters`): the packets XDP passes to the
+kernel (README "What the kernel handles, and how the agent prepares it")
+are not given to the DP at all; XDP counts them as "local", so the DP must
+have XDP's counters minus them.
 
 The generator never makes two things this method cannot compare (nothing is
 excluded from the comparison for them, the packets are simply not made): a
@@ -1338,57 +1330,6 @@ def replay(binary, config_path, inputs_dir, out_dir, seed, timeout):
     return cmd, counters, outputs
 
 
-class Topo:
-    """What the comparison needs to know of a config: the gateway's IPv4
-    addresses and the NAT pools (parsed from the config text)."""
-
-    def __init__(self, config):
-        self.pools, self.ifaddrs = [], set()
-        for line in config.splitlines():
-            w = line.split('#')[0].split()
-            if w[:1] == ['interface']:
-                for i, x in enumerate(w):
-                    if x == 'address':
-                        ifc = ipaddress.ip_interface(w[i + 1])
-                        if ifc.version == 4:
-                            self.ifaddrs.add(ifc.ip)
-            elif w[:3] == ['nat', 'pool', 'add']:
-                self.pools.append(ipaddress.ip_network(w[3], strict=False))
-
-    def in_pool(self, a):
-        return any(a in n for n in self.pools)
-
-
-def inbound_nat_errors(out, inputs, topo):
-    """Indices of the DP's ICMP errors on wan0 that XDP does not send (README
-    "Where XDP differs from the DPDK backend": a packet received on an
-    outside interface for a pool address whose TTL expires at the gateway,
-    or too big with DF for its way inside, is dropped as ttl-exceeded /
-    mtu-exceeded without an error; the counters agree, the DP's error is
-    the only difference): time exceeded in transit or fragmentation needed,
-    from a gateway address, quoting (as received: its IP header and 8 bytes
-    unchanged) one of wan0's input packets addressed to a pool address."""
-    quoted = set()
-    for _, fr in inputs:
-        ip = fr[l2_len(fr):]
-        if len(ip) >= 28 and ip[0] >> 4 == 4 and \
-                topo.in_pool(ipaddress.IPv4Address(ip[16:20])):
-            quoted.add(ip[:(ip[0] & 0xf) * 4 + 8])
-    idx = []
-    for i, (_, fr) in enumerate(out):
-        ip = fr[l2_len(fr):]
-        if len(ip) < 20 + 8 + 28 or ip[0] >> 4 != 4 or ip[9] != 1:
-            continue
-        icmp = ip[(ip[0] & 0xf) * 4:]
-        if (icmp[0], icmp[1]) not in ((11, 0), (3, 4)):
-            continue
-        inner = icmp[8:]
-        if ipaddress.IPv4Address(ip[12:16]) in topo.ifaddrs and \
-                inner[:(inner[0] & 0xf) * 4 + 8] in quoted:
-            idx.append(i)
-    return idx
-
-
 def counter_view(c):
     p = c.get('packets', {})
     out = {'packets.' + k: p.get(k, 0) for k in ('rx', 'forwarded', 'local', 'dropped', 'held')}
@@ -1491,10 +1432,6 @@ class Runner:
             write_pcap(os.path.join(din, w + '.pcap'), dper[w])
         dp = replay(self.args.sluice_dp, cfg, din, os.path.join(workdir, 'dp-out'), seed,
                     self.args.timeout)
-        wan = dp[2].get('wan0', [])
-        errs = set(inbound_nat_errors(wan, dper['wan0'], Topo(config)))
-        if errs:
-            dp[2]['wan0'] = [x for i, x in enumerate(wan) if i not in errs]
         res = compare(xdp, dp, len(kernel))
         return res, dict(xdp=xdp, dp=dp, kernel=kernel)
 

@@ -32,6 +32,8 @@
  *   sl_nat_frag:   LRU_HASH  struct sl_xdp_frag_key -> struct sl_xdp_frag
  *   sl_nat_held:   HASH      struct sl_xdp_held_key -> struct sl_xdp_held (fragments
  *                            waiting for their first fragment)
+ *   sl_icmp_rl:    ARRAY     slot -> struct sl_xdp_ratelimit (ICMP errors the
+ *                            program sends itself, per ingress interface)
  *   sl_held_wake:  RINGBUF   struct sl_xdp_frag_key of a datagram whose held
  *                            fragments can go (live only: wakes the agent)
  *   sl_nat_blk:    HASH      struct sl_xdp_nat_blk_key -> struct sl_xdp_nat_blk (port
@@ -261,6 +263,14 @@ struct sl_xdp_frag {
 	__u8 have_first; /**< the first fragment came: the fields above hold */
 	__u8 held;	 /**< fragments of it were held */
 	__u8 pad[3];
+};
+
+/** A token bucket of ICMP errors (sluice-dp's, include/sluice/slowpath.h:
+ * SL_ICMP_RATE_PER_S, burst SL_ICMP_BURST). */
+struct sl_xdp_ratelimit {
+	__u64 tokens;
+	__u64 last; /**< ns */
+	__u64 started;
 };
 
 /** A held fragment: its datagram and its place in the order they came. */

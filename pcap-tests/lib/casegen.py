@@ -767,7 +767,8 @@ def ip_frame(src_mac_, dst_mac, ip, t):
 # without them (IF.xdp.out.pcap). The rules below find most of them (ARP,
 # ND, the gateway's own addresses, causes of ICMP errors, frames forwarded
 # to a neighbour that is not static: replay has no kernel to learn one); a
-# generator names the others with Case.kernel() / Case.kernel_out(), and a
+# generator names the others with Case.kernel() / Case.kernel_out(), the
+# ICMP errors the XDP program sends itself with Case.xdp_sends(), and a
 # case XDP does not handle with Case.xdp_skip().
 
 _SLOW_OUT = {}    # id -> frame: built by the gateway's slow path (the kernel, on XDP)
@@ -952,6 +953,13 @@ def _case_not_kernel(self, *pkts):
     self._not_kernel = getattr(self, '_not_kernel', set()) | {id(p) for p in pkts}
 
 
+def _case_xdp_sends(self, *outputs):
+    """ICMP errors (outputs built by the gateway's slow path) that the XDP
+    program sends itself (XDP_TX) instead of leaving them to the kernel; it
+    counts their packets as dropped, as sluice-dp does."""
+    self._xdp_own = getattr(self, '_xdp_own', set()) | {id(p) for p in outputs}
+
+
 def _case_xdp_skip(self, reason):
     """The XDP backend does not handle this case: xdp.json {"skip": reason}."""
     self._xdp_skip = reason
@@ -982,16 +990,21 @@ def _write_xdp(self, packets, drops, extra=None):
                                           _xdp_kernel_rule(p, addrs, pools, name))]
         if idx:
             kernel[name] = idx
+    own = getattr(self, '_xdp_own', set())
     outputs, out_files = {}, {}
     for name, pkts in self.outputs.items():
-        kept = [p for p in pkts if id(p) not in _SLOW_OUT]
+        kept = [p for p in pkts if id(p) not in _SLOW_OUT or id(p) in own]
         if len(kept) != len(pkts):
             outputs[name] = kept
             out_files[name] = name + '.xdp.out.pcap'
+    for f in os.listdir(self.out_dir):   # an earlier run's declarations
+        if f == 'xdp.json' or f.endswith('.xdp.out.pcap'):
+            os.remove(os.path.join(self.out_dir, f))
     if not kernel and not outputs:
         return
     n_local = sum(len(v) for v in kernel.values())
     n_fwd = sum(len([p for p in pkts if id(p) not in _SLOW_OUT]) for pkts in self.outputs.values())
+    # (the errors XDP sends itself count as the drops they answer)
     xp = {'rx': packets['rx'], 'forwarded': n_fwd, 'local': n_local,
           'dropped': packets['rx'] - n_fwd - n_local}
     expect = {'packets': xp}
@@ -1017,5 +1030,6 @@ def _write_xdp(self, packets, drops, extra=None):
 Case.kernel = _case_kernel
 Case.kernel_out = _case_kernel_out
 Case.not_kernel = _case_not_kernel
+Case.xdp_sends = _case_xdp_sends
 Case.xdp_skip = _case_xdp_skip
 Case.write_xdp = _write_xdp

@@ -9,7 +9,7 @@ it); a 1400-byte reply is translated and forwarded. Outbound, H1's
 untranslated packet. XDP: the outbound one goes to the kernel, which answers
 it; the inbound one cannot (the kernel would route the pool address back
 out of wan0, with wan0's MTU), so the program drops it as mtu-exceeded and
-sends nothing (README "XDP backend")."""
+sends the error itself, the same bytes (README "XDP backend")."""
 import os
 import sys
 sys.dont_write_bytecode = True
@@ -40,11 +40,12 @@ o2 = at(l2(H1_MAC, LAN['mac']) / IP(src=H1_V4, dst=REMOTE_V4, ttl=64, id=4, flag
         / UDP(sport=40000, dport=4433) / Raw(bytes(1472)), 1.3)
 c.rx(LAN, o1, o2)
 c.rx(WAN, r1, r2)
-c.tx(WAN, nat_forward(o1, WAN, GW_MAC, src=POOL, sport=40000),
-     icmp4_error(r1, WAN, 3, 4, rest=1400))
+r1_err = icmp4_error(r1, WAN, 3, 4, rest=1400)
+c.tx(WAN, nat_forward(o1, WAN, GW_MAC, src=POOL, sport=40000), r1_err)
 c.tx(LAN, nat_forward(r2, LAN, H1_MAC, dst=H1_V4, dport=40000),
      icmp4_error(o2, LAN, 3, 4, rest=1400))
 c.not_kernel(r1)
+c.xdp_sends(r1_err)
 c.write({'rx': 4, 'forwarded': 2, 'local': 0, 'dropped': 2}, {'mtu-exceeded': 2})
 # the XDP counters: r1 dropped (casegen leaves kernel reasons unchecked)
 with open(os.path.join(c.out_dir, 'xdp.json')) as f:
